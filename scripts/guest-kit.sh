@@ -1,0 +1,64 @@
+#!/bin/sh
+# The test guest kit: a Debian 6.12 kernel (generic flavour: it has 9p) and an
+# initramfs of busybox-static, the 9p modules and our static guest programs
+# (tests/guest/*.c).  Output: build/guest/vmlinuz and build/guest/initrd.img.
+# Run guests with scripts/guest-run.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+G=$TOP/build/guest
+CACHE=${RAMINATE_CACHE:-$HOME/.cache/raminate}
+DL=$CACHE/downloads
+MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p"
+
+die() { echo "guest-kit: error: $*" >&2; exit 1; }
+
+pkg=$(sh "$TOP/scripts/apt-private.sh" depends linux-image-amd64 | grep '^linux-image-' | head -n1)
+[ -n "$pkg" ] || die "no linux-image-amd64 in Debian trixie"
+release=${pkg#linux-image-}
+mkdir -p "$G" "$DL"
+if ! ls "$DL/${pkg}"_*.deb >/dev/null 2>&1; then
+    echo "guest-kit: downloading $pkg"
+    sh "$TOP/scripts/apt-private.sh" download "$DL" "$pkg"
+fi
+deb=$(ls "$DL/${pkg}"_*.deb | tail -n1)
+
+# Guest programs: static, so they run in the initramfs without a libc.
+mkdir -p "$G/bin"
+for c in "$TOP"/tests/guest/*.c; do
+    [ -e "$c" ] || continue
+    exe=$G/bin/$(basename "$c" .c)
+    if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ]; then
+        gcc -O2 -Wall -Werror -static -o "$exe" "$c"
+    fi
+done
+
+stamp="$deb $(cat "$TOP/tests/guest/init" "$0" | sha256sum | cut -c1-16)"
+newer=$(find "$G/bin" -newer "$G/initrd.img" 2>/dev/null | head -n1)
+if [ "$(cat "$G/.stamp" 2>/dev/null)" = "$stamp" ] && [ -z "$newer" ] &&
+   [ -f "$G/initrd.img" ]; then
+    exit 0
+fi
+
+echo "guest-kit: initramfs for $release"
+rm -rf "$G/kernel" "$G/root"
+mkdir -p "$G/kernel"
+dpkg-deb -x "$deb" "$G/kernel"
+cp "$G/kernel/boot/vmlinuz-$release" "$G/vmlinuz"
+
+R=$G/root
+mkdir -p "$R/bin" "$R/lib/modules" "$R/proc" "$R/sys" "$R/dev" "$R/host" "$R/tmp"
+cp /bin/busybox "$R/bin/busybox"
+for applet in $("$R/bin/busybox" --list); do
+    [ -e "$R/bin/$applet" ] || ln -s busybox "$R/bin/$applet"
+done
+for m in $MODULES; do
+    xz -dc "$G/kernel/usr/lib/modules/$release/kernel/$m.ko.xz" > \
+        "$R/lib/modules/$(basename "$m").ko"
+done
+cp "$G"/bin/* "$R/bin/" 2>/dev/null || true
+cp "$TOP/tests/guest/init" "$R/init"
+chmod +x "$R/init"
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$G/initrd.img"
+rm -rf "$G/kernel" "$R"
+echo "$stamp" > "$G/.stamp"
