@@ -154,20 +154,25 @@ static bool devmem_open(HostMemoryBackendDevmem *d, const char *id,
     uint64_t limit;
     struct stat st;
 
+    if (stat(d->path, &st) < 0) {
+        error_setg_errno(errp, errno, "memory-backend-devmem '%s': cannot "
+                         "open path=%s", id, d->path);
+        return false;
+    }
+    /* Check before opening: the check is what protects the host. */
+    if (is_dev_mem(&st) && !devmem_check_physical_range(d, id, errp)) {
+        return false;
+    }
     d->fd = qemu_open_old(d->path, O_RDWR | O_CLOEXEC);
     if (d->fd < 0) {
         error_setg_errno(errp, errno, "memory-backend-devmem '%s': cannot "
                          "open path=%s", id, d->path);
-        if (!strcmp(d->path, DEVMEM_DEFAULT_PATH)) {
-            error_append_hint(errp, "/dev/mem needs root with CAP_SYS_RAWIO. "
-                              "To use a file or a device-dax region instead, "
-                              "set path=.\n");
+        if (is_dev_mem(&st)) {
+            error_append_hint(errp, "/dev/mem needs root with CAP_SYS_RAWIO "
+                              "and a host kernel with CONFIG_DEVMEM. To use "
+                              "a file or a device-dax region instead, set "
+                              "path=.\n");
         }
-        return false;
-    }
-    if (fstat(d->fd, &st) < 0) {
-        error_setg_errno(errp, errno, "memory-backend-devmem '%s': cannot "
-                         "stat path=%s", id, d->path);
         return false;
     }
     if (!source_size(d->fd, &st, &limit, errp)) {
@@ -185,9 +190,6 @@ static bool devmem_open(HostMemoryBackendDevmem *d, const char *id,
                               " %s) or fix phy-offset= and size=.\n",
                               d->phy_offset + size, d->path);
         }
-        return false;
-    }
-    if (is_dev_mem(&st) && !devmem_check_physical_range(d, id, errp)) {
         return false;
     }
     return true;
