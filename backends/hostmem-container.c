@@ -102,6 +102,8 @@ container_backend_memory_alloc(HostMemoryBackend *backend, Error **errp)
 
     memory_region_init_ram_ptr(&backend->mr, OBJECT(backend), name,
                                backend->size, base);
+    /* Memory devices place and size the region by this; 0 would divide. */
+    backend->mr.align = pagesize;
     return true;
 }
 

@@ -16,7 +16,7 @@ fi
 cleanup() {
     local pids
     pids=$(jobs -p)
-    [ -n "$pids" ] && kill $pids 2>/dev/null
+    [ -z "$pids" ] || kill $pids 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT

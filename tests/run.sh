@@ -1,0 +1,49 @@
+#!/bin/bash
+# Run raminate's tests: tests/*.test (our own) and the upstream QEMU qtests
+# that concern memory backends.  Prints one line per test and a summary line
+# "N passed, N failed"; exits non-zero when any test failed.
+#
+#   tests/run.sh [NAME...]      run only the named tests (e.g. paper-cmdline)
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+LOG=$TOP/build/test-logs
+mkdir -p "$LOG"
+passed=0 failed=0 skipped=0 failures=""
+
+run() {
+    local name=$1 start rc
+    shift
+    start=$(date +%s)
+    "$@" > "$LOG/$name.log" 2>&1
+    rc=$?
+    local took=$(( $(date +%s) - start ))
+    if [ $rc = 0 ]; then
+        passed=$((passed + 1)); echo "ok   $name (${took}s)"
+        sed -n 's/^  \(.*\)/       \1/p' "$LOG/$name.log" | tail -n 3
+    elif [ $rc = 77 ]; then
+        skipped=$((skipped + 1)); echo "skip $name: $(tail -n1 "$LOG/$name.log")"
+    else
+        failed=$((failed + 1)); failures="$failures $name"
+        echo "FAIL $name (${took}s, exit $rc); last lines of build/test-logs/$name.log:"
+        tail -n 20 "$LOG/$name.log" | sed 's/^/       /'
+    fi
+}
+
+want() { [ ${#SELECTED[@]} -eq 0 ] || [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
+SELECTED=("$@")
+
+for t in "$TOP"/tests/*.test; do
+    name=$(basename "$t" .test)
+    want "$name" || continue
+    run "$name" bash "$t"
+done
+for q in qom-test numa-test device-introspect-test; do
+    want "$q" || continue
+    run "$q" bash "$TOP/tests/lib/qtest.sh" "$q"
+done
+
+echo
+[ -n "$failures" ] && echo "failed:$failures"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
