@@ -171,7 +171,7 @@ bool memory_backend_container_attach(HostMemoryBackendContainer *c,
         } else if (err == EINVAL) {
             error_append_hint(errp, "device-dax needs phy-offset=, offset= "
                               "and size= aligned to the device's align "
-                              "(/sys/bus/dax/devices/*/align).\n");
+                              "(/sys/bus/dax/devices/DEV/align).\n");
         }
         return false;
     }
@@ -265,8 +265,8 @@ static bool container_backend_can_be_deleted(UserCreatable *uc)
     HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(uc);
 
     /* Children hold the container; delete them first. */
-    return !c->children &&
-           (c->held_until_tiled || !host_memory_backend_is_mapped(&c->parent_obj));
+    return !c->children && (c->held_until_tiled ||
+                            !host_memory_backend_is_mapped(&c->parent_obj));
 }
 
 static void container_backend_instance_init(Object *obj)

@@ -88,7 +88,8 @@ static void iomem_check(IomemCheck *ck)
         uint64_t s, e;
         char *name = strstr(*l, " : ");
 
-        if (!name || sscanf(g_strchug(*l), "%" SCNx64 "-%" SCNx64, &s, &e) != 2) {
+        if (!name ||
+            sscanf(g_strchug(*l), "%" SCNx64 "-%" SCNx64, &s, &e) != 2) {
             continue;
         }
         name += 3;
