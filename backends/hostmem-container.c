@@ -18,6 +18,8 @@
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
+#include "qapi/qapi-visit-qom.h"
+#include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
 #include "hw/qdev-core.h"
 #include "system/system.h"
@@ -107,6 +109,39 @@ container_backend_memory_alloc(HostMemoryBackend *backend, Error **errp)
     return true;
 }
 
+static bool container_has_tier(HostMemoryBackendContainer *c, MemoryTier t)
+{
+    for (GList *l = c->children; l; l = l->next) {
+        if (((HostMemoryBackendDevmem *)l->data)->tier == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Run RAMinate exactly when it is enabled on a tiled container that has
+ * both DRAM and NVM, once the machine (and so the accelerator) is ready.
+ */
+static bool container_update_engine(HostMemoryBackendContainer *c,
+                                    Error **errp)
+{
+    bool want = c->params.enabled && phase_check(PHASE_MACHINE_READY) &&
+                container_has_tier(c, MEMORY_TIER_DRAM) &&
+                container_has_tier(c, MEMORY_TIER_NVM) &&
+                memory_backend_container_check_tiled(c, NULL);
+
+    if (want && !c->engine) {
+        c->engine = raminate_engine_start(c, errp);
+        return c->engine != NULL;
+    }
+    if (!want && c->engine) {
+        raminate_engine_stop(c->engine);
+        c->engine = NULL;
+    }
+    return true;
+}
+
 static gint child_by_offset(gconstpointer a, gconstpointer b)
 {
     const HostMemoryBackendDevmem *x = a, *y = b;
@@ -177,6 +212,11 @@ bool memory_backend_container_attach(HostMemoryBackendContainer *c,
     }
 
     c->children = g_list_insert_sorted(c->children, child, child_by_offset);
+    if (!container_update_engine(c, errp)) {
+        c->children = g_list_remove(c->children, child);
+        reserve_range(c->base + child->offset, size);
+        return false;
+    }
     if (c->held_until_tiled && memory_backend_container_check_tiled(c, NULL)) {
         c->held_until_tiled = false;
         host_memory_backend_set_mapped(MEMORY_BACKEND(c), false);
@@ -187,6 +227,10 @@ bool memory_backend_container_attach(HostMemoryBackendContainer *c,
 void memory_backend_container_detach(HostMemoryBackendContainer *c,
                                      HostMemoryBackendDevmem *child)
 {
+    if (c->engine) {
+        raminate_engine_stop(c->engine);
+        c->engine = NULL;
+    }
     reserve_range(c->base + child->offset, MEMORY_BACKEND(child)->size);
     c->children = g_list_remove(c->children, child);
 }
@@ -235,8 +279,12 @@ static int container_check_one(Object *obj, void *opaque)
         object_dynamic_cast(obj, TYPE_MEMORY_BACKEND_CONTAINER);
     Error *err = NULL;
 
-    if (c && !c->held_until_tiled &&
-        !memory_backend_container_check_tiled(c, &err)) {
+    if (!c) {
+        return 0;
+    }
+    if ((!c->held_until_tiled &&
+         !memory_backend_container_check_tiled(c, &err)) ||
+        !container_update_engine(c, &err)) {
         error_report_err(err);
         return -1;
     }
@@ -246,7 +294,8 @@ static int container_check_one(Object *obj, void *opaque)
 /*
  * Children are created after their container, so a container given on the
  * command line can only be checked once every -object exists.  This runs
- * before the first reset, when nothing has touched guest memory yet.
+ * before the first reset, when nothing has touched guest memory yet, and
+ * once the accelerator is known, so RAMinate starts here too.
  */
 static void container_check_all(Notifier *n, void *unused)
 {
@@ -273,8 +322,20 @@ static void container_backend_instance_init(Object *obj)
 {
     static bool notifier_added;
 
+    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+
     /* Children map their sources shared. */
     MEMORY_BACKEND(obj)->share = true;
+    c->params = (RaminateParams) {
+        .enabled = true,
+        .tracker = RAMINATE_TRACKER_AUTO,
+        .placement = RAMINATE_POLICY_CMQ,
+        .scan_interval_ms = 1000,
+        .swap_interval_ms = 5000,
+        .max_swaps = 1000,
+        .cmq_levels = 8,
+        .lifetime_ms = 5000,
+    };
     if (!notifier_added && !phase_check(PHASE_MACHINE_READY)) {
         notifier_added = true;
         qemu_add_machine_init_done_notifier(&container_check_notifier);
@@ -285,9 +346,204 @@ static void container_backend_instance_finalize(Object *obj)
 {
     HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
 
+    if (c->engine) {
+        raminate_engine_stop(c->engine);
+    }
     if (c->base) {
         munmap(c->base, MEMORY_BACKEND(obj)->size);
     }
+    g_free(c->params.trace_file);
+}
+
+/* --- RAMinate knobs ---------------------------------------------------- */
+
+/* Apply a knob change to a running engine, or undo it. */
+static bool container_knob_changed(HostMemoryBackendContainer *c,
+                                   const RaminateParams *old, Error **errp)
+{
+    if (!c->engine || raminate_engine_reconfigure(c->engine, errp)) {
+        return true;
+    }
+    c->params = *old;
+    return false;
+}
+
+typedef struct KnobRange {
+    const char *name;
+    size_t offset;
+    uint32_t min, max;
+} KnobRange;
+
+static const KnobRange knob_ranges[] = {
+    { "scan-interval-ms", offsetof(RaminateParams, scan_interval_ms),
+      10, 3600000 },
+    { "swap-interval-ms", offsetof(RaminateParams, swap_interval_ms),
+      10, 86400000 },
+    { "max-swaps", offsetof(RaminateParams, max_swaps), 1, 1 << 20 },
+    { "lifetime-ms", offsetof(RaminateParams, lifetime_ms), 1, 86400000 },
+};
+
+static void container_get_knob(Object *obj, Visitor *v, const char *name,
+                               void *opaque, Error **errp)
+{
+    const KnobRange *k = opaque;
+    uint32_t value = *(uint32_t *)((char *)&MEMORY_BACKEND_CONTAINER(obj)->params
+                                   + k->offset);
+
+    visit_type_uint32(v, name, &value, errp);
+}
+
+static void container_set_knob(Object *obj, Visitor *v, const char *name,
+                               void *opaque, Error **errp)
+{
+    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+    const KnobRange *k = opaque;
+    RaminateParams old = c->params;
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+    if (value < k->min || value > k->max) {
+        error_setg(errp, "memory-backend-container '%s': %s=%u is out of "
+                   "range: use %u to %u", memory_backend_container_id(c),
+                   k->name, value, k->min, k->max);
+        return;
+    }
+    *(uint32_t *)((char *)&c->params + k->offset) = value;
+    container_knob_changed(c, &old, errp);
+}
+
+static void container_get_levels(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    uint8_t value = MEMORY_BACKEND_CONTAINER(obj)->params.cmq_levels;
+
+    visit_type_uint8(v, name, &value, errp);
+}
+
+static void container_set_levels(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+    RaminateParams old = c->params;
+    uint8_t value;
+
+    if (!visit_type_uint8(v, name, &value, errp)) {
+        return;
+    }
+    if (value < 1 || value > RM_MAX_LEVELS) {
+        error_setg(errp, "memory-backend-container '%s': cmq-levels=%u is out "
+                   "of range: use 1 to %d", memory_backend_container_id(c),
+                   value, RM_MAX_LEVELS);
+        return;
+    }
+    c->params.cmq_levels = value;
+    container_knob_changed(c, &old, errp);
+}
+
+static bool container_get_raminate(Object *obj, Error **errp)
+{
+    return MEMORY_BACKEND_CONTAINER(obj)->params.enabled;
+}
+
+static void container_set_raminate(Object *obj, bool value, Error **errp)
+{
+    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+
+    c->params.enabled = value;
+    if (!container_update_engine(c, errp)) {
+        c->params.enabled = false;
+    }
+}
+
+static int container_get_tracker(Object *obj, Error **errp)
+{
+    return MEMORY_BACKEND_CONTAINER(obj)->params.tracker;
+}
+
+static void container_set_tracker(Object *obj, int value, Error **errp)
+{
+    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+    RaminateParams old = c->params;
+
+    c->params.tracker = value;
+    container_knob_changed(c, &old, errp);
+}
+
+static int container_get_placement(Object *obj, Error **errp)
+{
+    return MEMORY_BACKEND_CONTAINER(obj)->params.placement;
+}
+
+static void container_set_placement(Object *obj, int value, Error **errp)
+{
+    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+    RaminateParams old = c->params;
+
+    c->params.placement = value;
+    container_knob_changed(c, &old, errp);
+}
+
+static char *container_get_trace_file(Object *obj, Error **errp)
+{
+    return g_strdup(MEMORY_BACKEND_CONTAINER(obj)->params.trace_file);
+}
+
+static void container_set_trace_file(Object *obj, const char *value,
+                                     Error **errp)
+{
+    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+    RaminateParams old = c->params;
+    char *fresh = g_strdup(value);
+
+    c->params.trace_file = fresh;
+    if (container_knob_changed(c, &old, errp)) {
+        g_free(old.trace_file);
+    } else {
+        g_free(fresh);
+    }
+}
+
+static void container_class_init_knobs(ObjectClass *oc)
+{
+    object_class_property_add_bool(oc, "raminate", container_get_raminate,
+                                   container_set_raminate);
+    object_class_property_set_description(oc, "raminate",
+        "Keep write-hot pages in DRAM (default: on)");
+    object_class_property_add_enum(oc, "tracker", "RaminateTracker",
+                                   &RaminateTracker_lookup,
+                                   container_get_tracker,
+                                   container_set_tracker);
+    object_class_property_set_description(oc, "tracker",
+        "How writes are tracked: auto, tcg or kvm-dirty-log (default: auto)");
+    object_class_property_add_enum(oc, "placement", "RaminatePolicy",
+                                   &RaminatePolicy_lookup,
+                                   container_get_placement, container_set_placement);
+    object_class_property_set_description(oc, "placement",
+        "Placement policy: cmq, lru or none (default: cmq)");
+    for (size_t i = 0; i < ARRAY_SIZE(knob_ranges); i++) {
+        static const char *const desc[] = {
+            "Epoch length in ms (default: 1000)",
+            "Swap interval in ms (default: 5000)",
+            "Most page pairs swapped per interval (default: 1000)",
+            "CMQ life time in ms (default: 5000)",
+        };
+
+        object_class_property_add(oc, knob_ranges[i].name, "uint32",
+                                  container_get_knob, container_set_knob,
+                                  NULL, (void *)&knob_ranges[i]);
+        object_class_property_set_description(oc, knob_ranges[i].name,
+                                              desc[i]);
+    }
+    object_class_property_add(oc, "cmq-levels", "uint8", container_get_levels,
+                              container_set_levels, NULL, NULL);
+    object_class_property_set_description(oc, "cmq-levels",
+        "CMQ queue levels, 1 to 32 (default: 8)");
+    object_class_property_add_str(oc, "trace-file", container_get_trace_file,
+                                  container_set_trace_file);
+    object_class_property_set_description(oc, "trace-file",
+        "Append each epoch's written pages to this file");
 }
 
 static void container_backend_class_init(ObjectClass *oc, void *data)
@@ -297,6 +553,7 @@ static void container_backend_class_init(ObjectClass *oc, void *data)
 
     bc->alloc = container_backend_memory_alloc;
     ucc->can_be_deleted = container_backend_can_be_deleted;
+    container_class_init_knobs(oc);
 }
 
 static const TypeInfo container_backend_info = {

@@ -18,6 +18,7 @@
 
 #include "system/hostmem.h"
 #include "qapi/qapi-types-qom.h"
+#include "raminate.h"
 
 #define TYPE_MEMORY_BACKEND_CONTAINER "memory-backend-container"
 OBJECT_DECLARE_SIMPLE_TYPE(HostMemoryBackendContainer,
@@ -53,6 +54,9 @@ struct HostMemoryBackendContainer {
      * mapped, so that no device can take it as its memory in the meantime.
      */
     bool held_until_tiled;
+
+    RaminateParams params;      /* the RAMinate knobs */
+    RaminateEngine *engine;     /* running when enabled on a hybrid layout */
 };
 
 /* The id of an object, for messages. */

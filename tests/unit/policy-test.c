@@ -1,0 +1,360 @@
+/*
+ * Unit tests of the placement policies (backends/raminate-policy.c), on
+ * hand-made inputs: each CMQ rule of the RAMinate paper, LRU's order, none.
+ *
+ * Copyright (c) 2026 raminate developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "raminate-policy.h"
+
+static int passed, failed;
+
+#define CHECK(cond) do { \
+    if (!(cond)) { \
+        printf("    %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+        ok = 0; \
+    } \
+} while (0)
+
+#define TEST(name) static int name(void)
+#define RUN(name) do { \
+    int r = name(); \
+    printf("%s %s\n", r ? "ok  " : "FAIL", #name); \
+    r ? passed++ : failed++; \
+} while (0)
+
+/* 4 DRAM pages (0-3) and 12 NVM pages (4-15). */
+static RmPolicy *make(RmPolicyKind kind, unsigned levels, uint32_t lifetime)
+{
+    uint8_t tier[16];
+    RmPolicyParams params = { .levels = levels, .lifetime = lifetime };
+
+    for (int i = 0; i < 16; i++) {
+        tier[i] = i >= 4;
+    }
+    return rm_policy_new(kind, &params, 16, tier);
+}
+
+static void write1(RmPolicy *p, uint32_t page, uint32_t now)
+{
+    rm_policy_update(p, &page, 1, now);
+}
+
+static int queue_is(RmPolicy *p, unsigned q, const uint32_t *want, size_t n)
+{
+    uint32_t got[64];
+    size_t k = rm_policy_queue_pages(p, q, got, 64);
+
+    return k == n && !memcmp(got, want, n * sizeof(*want));
+}
+
+TEST(cmq_starts_with_all_dram_as_victims)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    uint32_t victims[] = { 0, 1, 2, 3 };
+    RmPolicyStats s;
+
+    CHECK(queue_is(p, RM_QUEUE_VICTIM, victims, 4));
+    CHECK(rm_policy_queue_of(p, 4) == RM_QUEUE_NONE);
+    rm_policy_stats(p, 0, &s);
+    CHECK(s.dram_pages == 4 && s.nvm_pages == 12 && s.hot_nvm_pages == 0);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_level_is_floor_log2_of_updates)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 1000);
+    unsigned want[] = { 0, 0, 1, 1, 2, 2, 2, 2, 3 };  /* after n updates */
+
+    for (uint32_t n = 1; n <= 8; n++) {
+        write1(p, 5, n);
+        CHECK(rm_policy_count_of(p, 5) == n);
+        CHECK(rm_policy_queue_of(p, 5) == want[n]);
+    }
+    /* Capped at the top level. */
+    for (uint32_t n = 9; n <= 300; n++) {
+        write1(p, 5, n);
+    }
+    CHECK(rm_policy_queue_of(p, 5) == 7);
+    rm_policy_free(p);
+    p = make(RM_POLICY_CMQ, 3, 1000);
+    for (uint32_t n = 1; n <= 20; n++) {
+        write1(p, 6, n);
+    }
+    CHECK(rm_policy_queue_of(p, 6) == 2);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_update_moves_page_to_tail)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 1000);
+    uint32_t both[] = { 4, 5 }, order1[] = { 4, 5 }, order2[] = { 5, 4 };
+
+    rm_policy_update(p, both, 2, 1);
+    CHECK(queue_is(p, 0, order1, 2));
+    /* Two updates: 4 goes to level 1; then 5 joins it behind 4. */
+    write1(p, 4, 2);
+    write1(p, 5, 3);
+    CHECK(queue_is(p, 1, order1, 2));
+    write1(p, 4, 4);       /* third update: level 1 again, at the tail */
+    CHECK(queue_is(p, 1, order2, 2));
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_demotion_after_lifetime)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    uint32_t victims[] = { 0, 2, 3, 1 };
+
+    for (uint32_t t = 1; t <= 4; t++) {
+        write1(p, 6, t);            /* NVM page: level 2 at t=4 */
+        write1(p, 1, t);            /* DRAM page: level 2 at t=4 */
+    }
+    CHECK(rm_policy_queue_of(p, 6) == 2);
+    rm_policy_update(p, NULL, 0, 9);        /* 5 since update: not older */
+    CHECK(rm_policy_queue_of(p, 6) == 2);
+    rm_policy_update(p, NULL, 0, 10);       /* older than 5: one level */
+    CHECK(rm_policy_queue_of(p, 6) == 1);
+    CHECK(rm_policy_count_of(p, 6) == 4);   /* the count is kept */
+    rm_policy_update(p, NULL, 0, 15);       /* demotion restarted the clock */
+    CHECK(rm_policy_queue_of(p, 6) == 1);
+    rm_policy_update(p, NULL, 0, 16);
+    CHECK(rm_policy_queue_of(p, 6) == 0);
+    rm_policy_update(p, NULL, 0, 22);       /* out of level 0 */
+    CHECK(rm_policy_queue_of(p, 6) == RM_QUEUE_NONE);  /* NVM: dropped */
+    CHECK(rm_policy_count_of(p, 6) == 0);
+    CHECK(rm_policy_queue_of(p, 1) == RM_QUEUE_VICTIM); /* DRAM: victim */
+    CHECK(queue_is(p, RM_QUEUE_VICTIM, victims, 4));   /* at the tail */
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_demotion_checks_heads_repeatedly)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    uint32_t level0[] = { 4, 5 };
+
+    write1(p, 4, 1);
+    write1(p, 5, 2);
+    write1(p, 6, 3);
+    write1(p, 7, 6);
+    /* At 8: 4 and 5 have expired, 6 (stamp 3) has not: it corks the queue. */
+    rm_policy_update(p, NULL, 0, 8);
+    CHECK(rm_policy_queue_of(p, 4) == RM_QUEUE_NONE);
+    CHECK(rm_policy_queue_of(p, 5) == RM_QUEUE_NONE);
+    CHECK(rm_policy_queue_of(p, 6) == 0 && rm_policy_queue_of(p, 7) == 0);
+    /* Level 1 demotes into level 0 after level 0 was checked. */
+    for (uint32_t t = 10; t <= 11; t++) {
+        write1(p, 4, t);
+        write1(p, 5, t);
+    }
+    rm_policy_update(p, NULL, 0, 17);
+    CHECK(queue_is(p, 0, level0, 2));
+    CHECK(rm_policy_queue_of(p, 6) == RM_QUEUE_NONE);
+    CHECK(rm_policy_queue_of(p, 7) == RM_QUEUE_NONE);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_written_dram_page_leaves_victims)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    uint32_t victims[] = { 0, 1, 3 };
+
+    write1(p, 2, 1);
+    CHECK(rm_policy_queue_of(p, 2) == 0);
+    CHECK(queue_is(p, RM_QUEUE_VICTIM, victims, 3));
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_plan_order_cap_and_victims)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 100);
+    RmSwap plan[16];
+    size_t n;
+
+    /* Level 0: 8, 9 (in that order); level 1: 10, DRAM 3, 11; level 2: 12. */
+    for (uint32_t t = 1; t <= 4; t++) {
+        write1(p, 12, t);
+    }
+    write1(p, 10, 5);
+    write1(p, 10, 6);
+    write1(p, 3, 7);
+    write1(p, 3, 8);
+    write1(p, 11, 9);
+    write1(p, 11, 10);
+    write1(p, 8, 11);
+    write1(p, 9, 12);
+    n = rm_policy_plan(p, plan, 16);
+    /* Highest level first, tail to head, DRAM skipped; victims 0,1,2. */
+    CHECK(n == 3);
+    CHECK(plan[0].hot == 12 && plan[0].cold == 0);
+    CHECK(plan[1].hot == 11 && plan[1].cold == 1);
+    CHECK(plan[2].hot == 10 && plan[2].cold == 2);
+    /* The cap. */
+    CHECK(rm_policy_plan(p, plan, 2) == 2);
+    CHECK(plan[1].hot == 11);
+    /* Planning changes nothing: the same plan again (determinism). */
+    CHECK(rm_policy_plan(p, plan, 16) == 3 && plan[2].hot == 10);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_swap_flips_tiers_failure_keeps_state)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 100);
+    RmSwap plan[4];
+    RmPolicyStats s;
+
+    write1(p, 8, 1);
+    write1(p, 9, 2);
+    rm_policy_stats(p, 2, &s);
+    CHECK(s.hot_nvm_pages == 2);
+    CHECK(rm_policy_plan(p, plan, 4) == 2);
+    CHECK(plan[0].hot == 9 && plan[0].cold == 0);
+    rm_policy_swapped(p, &plan[0], true);
+    rm_policy_swapped(p, &plan[1], false);
+    CHECK(rm_policy_tier(p, 9) == RM_TIER_DRAM);
+    CHECK(rm_policy_tier(p, 0) == RM_TIER_NVM);
+    CHECK(rm_policy_queue_of(p, 0) == RM_QUEUE_NONE);
+    CHECK(rm_policy_count_of(p, 0) == 0);
+    CHECK(rm_policy_queue_of(p, 9) == 0);       /* keeps its level */
+    CHECK(rm_policy_tier(p, 8) == RM_TIER_NVM);  /* failed: unchanged */
+    CHECK(rm_policy_tier(p, 1) == RM_TIER_DRAM);
+    rm_policy_stats(p, 2, &s);
+    CHECK(s.dram_pages == 4 && s.hot_nvm_pages == 1);
+    /* The failed pair is planned again. */
+    CHECK(rm_policy_plan(p, plan, 4) == 1);
+    CHECK(plan[0].hot == 8 && plan[0].cold == 1);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(cmq_out_of_victims)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 100);
+    uint32_t w[] = { 0, 1, 2, 3, 4, 5 };
+    RmSwap plan[4];
+
+    rm_policy_update(p, w, 6, 1);       /* all DRAM hot: no victims */
+    CHECK(rm_policy_plan(p, plan, 4) == 0);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(lru_pairs_newest_nvm_with_oldest_dram)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_LRU, 8, 100);
+    RmSwap plan[16];
+    uint32_t d01[] = { 0, 1 };
+
+    rm_policy_update(p, d01, 2, 1);     /* DRAM 0, 1 written at 1 */
+    write1(p, 5, 2);
+    write1(p, 6, 3);
+    write1(p, 7, 4);
+    /* Never-written DRAM (2, 3) first, then 0 and 1 in age order. */
+    CHECK(rm_policy_plan(p, plan, 16) == 3);
+    CHECK(plan[0].hot == 7 && plan[0].cold == 2);
+    CHECK(plan[1].hot == 6 && plan[1].cold == 3);
+    CHECK(plan[2].hot == 5 && plan[2].cold == 0);
+    for (int i = 0; i < 3; i++) {
+        rm_policy_swapped(p, &plan[i], true);
+    }
+    /* DRAM now holds the four most recently written pages: 1, 5, 6, 7. */
+    CHECK(rm_policy_tier(p, 1) == RM_TIER_DRAM);
+    CHECK(rm_policy_tier(p, 5) == RM_TIER_DRAM);
+    CHECK(rm_policy_plan(p, plan, 16) == 0);
+    /* An NVM page older than every DRAM page is not brought in... */
+    write1(p, 1, 5);
+    CHECK(rm_policy_plan(p, plan, 16) == 0);
+    /* ...and comes in once written again, for the oldest DRAM page (5). */
+    write1(p, 0, 6);
+    CHECK(rm_policy_plan(p, plan, 16) == 1);
+    CHECK(plan[0].hot == 0 && plan[0].cold == 5);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(none_never_swaps)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_NONE, 8, 100);
+    uint32_t w[] = { 8, 9, 10 };
+    RmSwap plan[4];
+    RmPolicyStats s;
+
+    rm_policy_update(p, w, 3, 1);
+    CHECK(rm_policy_plan(p, plan, 4) == 0);
+    rm_policy_stats(p, 1, &s);
+    CHECK(s.hot_nvm_pages == 3);
+    rm_policy_stats(p, 200, &s);
+    CHECK(s.hot_nvm_pages == 0);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(bad_parameters_and_metadata_size)
+{
+    int ok = 1;
+    uint8_t tier[1 << 16] = { 0 };
+    RmPolicyParams bad0 = { .levels = 0 }, bad33 = { .levels = 33 };
+    RmPolicyParams good = { .levels = 8, .lifetime = 5 };
+    RmPolicy *p;
+
+    CHECK(!rm_policy_new(RM_POLICY_CMQ, &bad0, 16, tier));
+    CHECK(!rm_policy_new(RM_POLICY_CMQ, &bad33, 16, tier));
+    p = rm_policy_new(RM_POLICY_CMQ, &good, 1 << 16, tier);
+    CHECK(p && rm_policy_metadata_bytes(p) <= 16 * (1 << 16) + 1024);
+    rm_policy_free(p);
+    return ok;
+}
+
+TEST(out_of_range_pages_are_ignored)
+{
+    int ok = 1;
+    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    uint32_t w[] = { 16, 1000, UINT32_MAX };
+    RmSwap plan[4];
+
+    rm_policy_update(p, w, 3, 1);
+    CHECK(rm_policy_plan(p, plan, 4) == 0);
+    rm_policy_free(p);
+    return ok;
+}
+
+int main(void)
+{
+    RUN(cmq_starts_with_all_dram_as_victims);
+    RUN(cmq_level_is_floor_log2_of_updates);
+    RUN(cmq_update_moves_page_to_tail);
+    RUN(cmq_demotion_after_lifetime);
+    RUN(cmq_demotion_checks_heads_repeatedly);
+    RUN(cmq_written_dram_page_leaves_victims);
+    RUN(cmq_plan_order_cap_and_victims);
+    RUN(cmq_swap_flips_tiers_failure_keeps_state);
+    RUN(cmq_out_of_victims);
+    RUN(lru_pairs_newest_nvm_with_oldest_dram);
+    RUN(none_never_swaps);
+    RUN(bad_parameters_and_metadata_size);
+    RUN(out_of_range_pages_are_ignored);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
