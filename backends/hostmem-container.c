@@ -387,8 +387,8 @@ static void container_get_knob(Object *obj, Visitor *v, const char *name,
                                void *opaque, Error **errp)
 {
     const KnobRange *k = opaque;
-    uint32_t value = *(uint32_t *)((char *)&MEMORY_BACKEND_CONTAINER(obj)->params
-                                   + k->offset);
+    RaminateParams *params = &MEMORY_BACKEND_CONTAINER(obj)->params;
+    uint32_t value = *(uint32_t *)((char *)params + k->offset);
 
     visit_type_uint32(v, name, &value, errp);
 }
@@ -519,7 +519,8 @@ static void container_class_init_knobs(ObjectClass *oc)
         "How writes are tracked: auto, tcg or kvm-dirty-log (default: auto)");
     object_class_property_add_enum(oc, "placement", "RaminatePolicy",
                                    &RaminatePolicy_lookup,
-                                   container_get_placement, container_set_placement);
+                                   container_get_placement,
+                                   container_set_placement);
     object_class_property_set_description(oc, "placement",
         "Placement policy: cmq, lru or none (default: cmq)");
     for (size_t i = 0; i < ARRAY_SIZE(knob_ranges); i++) {

@@ -24,10 +24,10 @@
 typedef struct RmPage {
     uint32_t prev, next;
     uint32_t stamp;             /* time of the last update or demotion */
-    uint32_t count : 24;        /* updates detected, saturating */
-    uint32_t queue : 6;         /* a level, RM_QUEUE_VICTIM or _NONE */
-    uint32_t tier : 1;
-    uint32_t unused : 1;
+    uint32_t count:24;        /* updates detected, saturating */
+    uint32_t queue:6;           /* a level, RM_QUEUE_VICTIM or _NONE */
+    uint32_t tier:1;
+    uint32_t unused:1;
 } RmPage;
 
 struct RmPolicy {

@@ -73,8 +73,10 @@ static const RaminateSource *source_of(const RaminateSwapper *s,
     uint64_t off = (uint64_t)slot * PAGE;
 
     for (unsigned i = 0; i < s->nsrc; i++) {
-        if (off >= s->src[i].offset && off < s->src[i].offset + s->src[i].size) {
-            return &s->src[i];
+        const RaminateSource *src = &s->src[i];
+
+        if (off >= src->offset && off < src->offset + src->size) {
+            return src;
         }
     }
     g_assert_not_reached();
