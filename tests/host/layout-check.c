@@ -5,12 +5,14 @@
  *                --map GPA:SIZE:RAMOFF ...         guest-physical -> container
  *                --child PATH:PHYOFF:OFFSET:SIZE ...  container -> source file
  *                [--dump FILE:GPA ...]              a pmemsave of guest memory
+ *                [--placement FILE]       raminate-save-placement output
  *
  * For every guest page of each --map range, reads the page's bytes at
  * PHYOFF + (container offset - OFFSET) in the child's PATH and looks for the
  * tag tests/guest/pagetag.c wrote: a tag must name the guest frame it is
  * found at, and the number of tags found must be PAGES.  Each --dump must
  * equal, byte for byte, the same guest range read from the source files.
+ * With --placement, container page p lives in the storage of page slot[p].
  *
  * Copyright (c) 2026 raminate developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -33,6 +35,8 @@ struct child { char *path; int fd; uint64_t phy, off, size; };
 static struct map maps[MAX];
 static struct child children[MAX];
 static int nmaps, nchildren;
+static uint32_t *slot;          /* --placement: storage of each page */
+static uint64_t nslots;
 
 static void die(const char *msg, const char *arg)
 {
@@ -49,6 +53,12 @@ static struct child *locate(uint64_t gpa, uint64_t *foff)
 		if (gpa < maps[m].gpa || gpa >= maps[m].gpa + maps[m].size)
 			continue;
 		ramoff = maps[m].ramoff + (gpa - maps[m].gpa);
+		if (slot) {
+			if (ramoff / PAGE >= nslots)
+				die("placement file too short", NULL);
+			ramoff = (uint64_t)slot[ramoff / PAGE] * PAGE +
+				 ramoff % PAGE;
+		}
 		for (int c = 0; c < nchildren; c++) {
 			struct child *ch = &children[c];
 
@@ -100,6 +110,18 @@ int main(int argc, char **argv)
 			c->fd = open(c->path, O_RDONLY);
 			if (c->fd < 0)
 				die("cannot open ", c->path);
+		} else if (!strcmp(argv[i], "--placement")) {
+			FILE *f = fopen(a, "rb");
+
+			if (!f || fseek(f, 0, SEEK_END))
+				die("cannot read ", a);
+			nslots = ftell(f) / sizeof(*slot);
+			slot = malloc(nslots * sizeof(*slot));
+			rewind(f);
+			if (!slot || fread(slot, sizeof(*slot), nslots, f) !=
+			    nslots)
+				die("cannot read ", a);
+			fclose(f);
 		} else if (strcmp(argv[i], "--dump")) {
 			die("unknown option ", argv[i]);
 		}
