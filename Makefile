@@ -4,13 +4,14 @@
 #   make demo     boot a hybrid-memory VM (the RAMinate paper's command line)
 #   make check    run every test
 #   make deps     install the Debian packages the build needs (idempotent)
+#   make bench    benchmarks (now: bench-swap, the pause per swap batch)
 #
 # Downloads and ccache are kept in $(RAMINATE_CACHE).
 
 RAMINATE_CACHE ?= $(HOME)/.cache/raminate
 export RAMINATE_CACHE
 
-.PHONY: all deps qemu guest-kit demo check clean distclean
+.PHONY: all deps qemu guest-kit demo check bench bench-swap clean distclean
 
 all: qemu guest-kit
 
@@ -29,8 +30,18 @@ demo: all
 check: all
 	@bash tests/run.sh
 
+bench: bench-swap
+
+bench-swap: all
+	@bash scripts/bench-swap.sh
+
 clean:
 	rm -rf build/qemu-build build/guest
 
-distclean:
+distbench: bench-swap
+
+bench-swap: all
+	@bash scripts/bench-swap.sh
+
+clean:
 	rm -rf build

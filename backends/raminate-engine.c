@@ -125,7 +125,8 @@ static void engine_swap(RaminateEngine *e)
     g_autofree bool *ok = NULL;
     size_t n, room;
     uint32_t done = 0;
-    int64_t t0, t1;
+    int64_t t0, t1, t_stopped, t_swapped;
+    uint64_t mappings = 0, copy_ns, remap_ns;
     RmPolicyStats stats;
 
     qemu_mutex_lock(&e->lock);
@@ -139,11 +140,12 @@ static void engine_swap(RaminateEngine *e)
     }
 
     /* Stay clear of vm.max_map_count: a failed remap costs a retry. */
-    room = MIN(n, raminate_swapper_headroom(e->swapper));
+    room = MIN(n, raminate_swapper_headroom(e->swapper, &mappings));
     ok = g_new0(bool, n);
     bql_lock();
     t0 = get_clock();
     pause_all_vcpus();
+    t_stopped = get_clock();
     for (size_t i = 0; i < room; i++) {
         int err = raminate_swapper_swap(e->swapper, plan[i].hot,
                                         plan[i].cold);
@@ -154,9 +156,11 @@ static void engine_swap(RaminateEngine *e)
             trace_raminate_swap_fail(e->id, plan[i].hot, plan[i].cold, -err);
         }
     }
+    t_swapped = get_clock();
     resume_all_vcpus();
     t1 = get_clock();
     bql_unlock();
+    raminate_swapper_take_times(e->swapper, &copy_ns, &remap_ns);
 
     qemu_mutex_lock(&e->lock);
     for (size_t i = 0; i < n; i++) {
@@ -171,7 +175,10 @@ static void engine_swap(RaminateEngine *e)
     e->pause_min = e->batches == 1 ? e->pause_last
                                    : MIN(e->pause_min, e->pause_last);
     qemu_mutex_unlock(&e->lock);
-    trace_raminate_swap_batch(e->id, done, n - done, t1 - t0);
+    /* Stopping and resuming the vCPUs is what the batch costs beyond swaps. */
+    trace_raminate_swap_batch(e->id, done, n - done, t1 - t0,
+                              (t1 - t0) - (t_swapped - t_stopped), copy_ns,
+                              remap_ns, mappings);
 }
 
 static void *engine_thread(void *opaque)
@@ -273,8 +280,11 @@ RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
         };
     }
     e->swapper = raminate_swapper_new(c->base, MEMORY_BACKEND(c)->size, src,
-                                      nsrc);
-    e->policy = engine_new_policy(e);
+                                      nsrc, errp);
+    e->policy = e->swapper ? engine_new_policy(e) : NULL;
+    if (e->swapper && !e->policy) {
+        error_setg(errp, "raminate: out of memory for the placement policy");
+    }
     if (!e->policy || !engine_open_trace(e, c->params.trace_file, errp) ||
         !raminate_tracker_start(errp)) {
         error_prepend(errp, "memory-backend-container '%s': ", e->id);

@@ -49,7 +49,7 @@ typedef struct RaminateSwapper RaminateSwapper;
 
 RaminateSwapper *raminate_swapper_new(uint8_t *base, uint64_t size,
                                       const RaminateSource *src,
-                                      unsigned nsrc);
+                                      unsigned nsrc, Error **errp);
 void raminate_swapper_free(RaminateSwapper *s);
 /*
  * Exchange the storage and the data of pages @a and @b: afterwards each
@@ -61,8 +61,14 @@ int raminate_swapper_swap(RaminateSwapper *s, uint32_t a, uint32_t b);
 /* The storage slot (page of original storage) now backing @page. */
 uint32_t raminate_swapper_storage(const RaminateSwapper *s, uint32_t page);
 MemoryTier raminate_swapper_tier(const RaminateSwapper *s, uint32_t page);
-/* How many swaps the process's mapping limit allows now. */
-size_t raminate_swapper_headroom(const RaminateSwapper *s);
+/*
+ * How many swaps the process's mapping limit allows now; @mappings gets
+ * the number of mappings the process has.
+ */
+size_t raminate_swapper_headroom(const RaminateSwapper *s, uint64_t *mappings);
+/* Time spent copying and remapping since the last call, in ns. */
+void raminate_swapper_take_times(RaminateSwapper *s, uint64_t *copy_ns,
+                                 uint64_t *remap_ns);
 
 /* --- tracker -------------------------------------------------------- */
 

@@ -123,7 +123,16 @@ if [ ! -f "$OBJ/build.ninja" ]; then
         { tail -n 30 "$B/configure.log"; die "configure failed, see build/configure.log"; }
 fi
 log "building qemu-system-x86_64"
-ninja -C "$OBJ" ${NINJA_FLAGS:-} qemu-system-x86_64
+if ! ninja -C "$OBJ" ${NINJA_FLAGS:-} qemu-system-x86_64 > "$B/ninja.log" 2>&1; then
+    grep -v '^\[' "$B/ninja.log" | tail -n 40
+    die "the build failed (build/ninja.log)"
+fi
+# Our own sources must build without warnings (QEMU's configure has
+# --disable-werror for upstream code we do not control).
+if grep -A3 -E "backends/(hostmem-container|hostmem-devmem|raminate-[a-z]*)\.c:[0-9]+:[0-9]+: warning" "$B/ninja.log"; then
+    touch "$TOP"/backends/*.c
+    die "warnings in our sources (above)"
+fi
 
 # --- 6. Firmware from Debian, where a plain run finds it --------------------
 FW=$OBJ/qemu-bundle/usr/local/share/qemu
