@@ -39,7 +39,7 @@ for n in $SIZES; do
     rows+=("| $n | $c | **$mean** | $min | $max | $stop | $copy | $remap | $per | ${paper[$n]} |")
     if [ "$n" = 1000 ]; then
         growth+=($(sed -n 's/.*done=\([0-9]*\) .*remap=\([0-9]*\)ns mappings=\([0-9]*\).*/\1 \2 \3/p' "$d/trace" |
-            awk '$1 > 0 { printf "%d:%.2f ", $3, $2 / $1 / 1e3 }'))
+            awk '$1 >= 100 { printf "%d:%.2f ", $3, $2 / $1 / 1e3 }'))
     fi
 done
 
@@ -50,14 +50,15 @@ done
     echo "QEMU TCG guest of 1 GiB (128 MiB DRAM + 896 MiB NVM, files on tmpfs), userspace swapper."
     echo "Command: \`make bench-swap\` (scripts/bench-swap.sh).  Times in ms; the pause is what the"
     echo "guest sees: from pausing the vCPUs to resuming them.  stop = pause minus the swap loop"
-    echo "(vCPU stop and resume); copy = the four 4 KiB copies per swap; remap = the two"
-    echo "mmap(MAP_FIXED) per swap."
+    echo "(vCPU stop and resume); copy = the three 4 KiB copies per swap that exchange the two"
+    echo "storages' bytes; remap = the two mmap(MAP_FIXED) per swap."
     echo
     echo "| swaps per batch | batches | mean pause | min | max | stop/resume | copy | remap | remap per swap (us) | paper Table 1 |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${rows[@]}"
     echo
-    echo "Remap cost per swap against the mappings the process already had (batches of 1000):"
+    echo "Remap cost per swap against the mappings the process already had (batches of up to"
+    echo "1000, those of at least 100 swaps):"
     echo
     echo "| mappings | remap per swap (us) |"
     echo "| --- | --- |"

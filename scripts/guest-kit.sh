@@ -9,7 +9,12 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 G=$TOP/build/guest
 CACHE=${RAMINATE_CACHE:-$HOME/.cache/raminate}
 DL=$CACHE/downloads
-MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p"
+# 9p to share the host's root; fw_cfg to receive the job; KVM (AMD: TCG's
+# -cpu max emulates SVM with nested paging) to run guests of our own.
+MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
+         drivers/firmware/qemu_fw_cfg
+         virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp
+         arch/x86/kvm/kvm-amd"
 
 die() { echo "guest-kit: error: $*" >&2; exit 1; }
 
@@ -33,7 +38,7 @@ for c in "$TOP"/tests/guest/*.c; do
     fi
 done
 
-stamp="$deb $(cat "$TOP/tests/guest/init" "$0" | sha256sum | cut -c1-16)"
+stamp="$deb $(cat "$TOP/tests/guest/init" "$TOP/tests/guest/load-kvm" "$0" | sha256sum | cut -c1-16)"
 newer=$(find "$G/bin" -newer "$G/initrd.img" 2>/dev/null | head -n1)
 if [ "$(cat "$G/.stamp" 2>/dev/null)" = "$stamp" ] && [ -z "$newer" ] &&
    [ -f "$G/initrd.img" ]; then
@@ -58,7 +63,8 @@ for m in $MODULES; do
 done
 cp "$G"/bin/* "$R/bin/" 2>/dev/null || true
 cp "$TOP/tests/guest/init" "$R/init"
-chmod +x "$R/init"
+cp "$TOP/tests/guest/load-kvm" "$R/bin/load-kvm"
+chmod +x "$R/init" "$R/bin/load-kvm"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$G/initrd.img"
 rm -rf "$G/kernel" "$R"
 echo "$stamp" > "$G/.stamp"
