@@ -233,6 +233,24 @@ void memory_backend_container_detach(HostMemoryBackendContainer *c,
     }
     reserve_range(c->base + child->offset, MEMORY_BACKEND(child)->size);
     c->children = g_list_remove(c->children, child);
+    if (c->swapper) {
+        /*
+         * Pages moved by RAMinate may live in the departing child: put the
+         * others back home.  The container is unused (or deletion would
+         * have been refused), so its bytes do not matter.
+         */
+        raminate_swapper_free(c->swapper);
+        c->swapper = NULL;
+        for (GList *l = c->children; l; l = l->next) {
+            HostMemoryBackendDevmem *o = l->data;
+
+            if (mmap(c->base + o->offset, MEMORY_BACKEND(o)->size,
+                     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, o->fd,
+                     o->phy_offset) == MAP_FAILED) {
+                reserve_range(c->base + o->offset, MEMORY_BACKEND(o)->size);
+            }
+        }
+    }
 }
 
 bool memory_backend_container_check_tiled(HostMemoryBackendContainer *c,
@@ -349,6 +367,7 @@ static void container_backend_instance_finalize(Object *obj)
     if (c->engine) {
         raminate_engine_stop(c->engine);
     }
+    raminate_swapper_free(c->swapper);
     if (c->base) {
         munmap(c->base, MEMORY_BACKEND(obj)->size);
     }

@@ -57,6 +57,11 @@ struct HostMemoryBackendContainer {
 
     RaminateParams params;      /* the RAMinate knobs */
     RaminateEngine *engine;     /* running when enabled on a hybrid layout */
+    /*
+     * Where each page lives, once RAMinate has run: outlives the engine,
+     * since pages stay where they were moved when it stops.
+     */
+    RaminateSwapper *swapper;
 };
 
 /* The id of an object, for messages. */

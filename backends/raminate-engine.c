@@ -41,7 +41,7 @@ struct RaminateEngine {
     HostMemoryBackendContainer *c;
     const char *id;
     uint32_t npages;
-    RaminateSwapper *swapper;   /* engine thread; read under the BQL */
+    RaminateSwapper *swapper;   /* the container's; swaps under the BQL */
     QemuThread thread;
 
     QemuMutex lock;             /* protects what follows */
@@ -271,16 +271,20 @@ RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
         g_free(e);
         return NULL;
     }
-    for (GList *l = c->children; l; l = l->next) {
-        HostMemoryBackendDevmem *d = l->data;
+    if (!c->swapper) {
+        for (GList *l = c->children; l; l = l->next) {
+            HostMemoryBackendDevmem *d = l->data;
 
-        src[nsrc++] = (RaminateSource) {
-            .fd = d->fd, .phy_offset = d->phy_offset, .offset = d->offset,
-            .size = MEMORY_BACKEND(d)->size, .tier = d->tier,
-        };
+            src[nsrc++] = (RaminateSource) {
+                .fd = d->fd, .phy_offset = d->phy_offset,
+                .offset = d->offset, .size = MEMORY_BACKEND(d)->size,
+                .tier = d->tier,
+            };
+        }
+        c->swapper = raminate_swapper_new(c->base, MEMORY_BACKEND(c)->size,
+                                          src, nsrc, errp);
     }
-    e->swapper = raminate_swapper_new(c->base, MEMORY_BACKEND(c)->size, src,
-                                      nsrc, errp);
+    e->swapper = c->swapper;
     e->policy = e->swapper ? engine_new_policy(e) : NULL;
     if (e->swapper && !e->policy) {
         error_setg(errp, "raminate: out of memory for the placement policy");
@@ -289,7 +293,6 @@ RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
         !raminate_tracker_start(errp)) {
         error_prepend(errp, "memory-backend-container '%s': ", e->id);
         rm_policy_free(e->policy);
-        raminate_swapper_free(e->swapper);
         g_free(e);
         return NULL;
     }
@@ -316,7 +319,6 @@ void raminate_engine_stop(RaminateEngine *e)
     }
     g_free(e->trace_path);
     rm_policy_free(e->policy);
-    raminate_swapper_free(e->swapper);
     qemu_cond_destroy(&e->wake);
     qemu_mutex_destroy(&e->lock);
     g_free(e);
@@ -426,9 +428,8 @@ void qmp_raminate_save_placement(const char *id, const char *filename,
     slots = g_new(uint32_t, npages);
     /* Swaps happen under the BQL, which we hold: a consistent picture. */
     for (uint32_t i = 0; i < npages; i++) {
-        slots[i] = cpu_to_le32(c->engine ?
-                               raminate_swapper_storage(c->engine->swapper, i)
-                               : i);
+        slots[i] = cpu_to_le32(c->swapper ?
+                               raminate_swapper_storage(c->swapper, i) : i);
     }
     if (!g_file_set_contents(filename, (char *)slots,
                              npages * sizeof(*slots), NULL)) {

@@ -1,13 +1,13 @@
 /*
  * memcheck: keep writing checksummed data across memory and verify it.
  *
- *   memcheck NONCE MB WINDOW_PAGES SHIFT_MS SECONDS
+ *   memcheck NONCE MB WINDOW_PAGES SHIFT_MS SECONDS [HOT_MB]
  *
  * Fills MB of memory with pages whose contents follow from (page, version),
  * then for SECONDS rewrites a window of WINDOW_PAGES pages with a new
- * version over and over, moving the window every SHIFT_MS so that the
- * write-hot set keeps changing, and verifies every page about once a
- * second and at the end.  Each page also carries pagetag's frame tag at
+ * version over and over, moving the window every SHIFT_MS through the
+ * first HOT_MB (default: all) so that the write-hot set keeps changing,
+ * and verifies every page about once a second and at the end.  Each page also carries pagetag's frame tag at
  * both ends, so the host can find it in the backing files.
  * Prints "MEMCHECK pages=.. writes=.. verifies=.. mismatches=..", then
  * waits until the VM is stopped.
@@ -76,19 +76,22 @@ static int check(const uint64_t *w, uint64_t pfn, uint64_t page, uint64_t ver)
 
 int main(int argc, char **argv)
 {
-	uint64_t pages, window, writes = 0, verifies = 0, bad = 0, start = 0;
+	uint64_t pages, hot, window, writes = 0, verifies = 0, bad = 0;
+	uint64_t start = 0;
 	uint64_t *ver, *pfn;
 	double shift, end, next_shift, next_verify;
 	int pagemap;
 	char *mem;
 
-	if (argc != 6) {
+	if (argc != 6 && argc != 7) {
 		fprintf(stderr, "usage: memcheck NONCE MB WINDOW_PAGES "
-			"SHIFT_MS SECONDS\n");
+			"SHIFT_MS SECONDS [HOT_MB]\n");
 		return 2;
 	}
 	nonce = strtoull(argv[1], NULL, 0);
 	pages = strtoull(argv[2], NULL, 0) * 1024 * 1024 / PAGE;
+	hot = argc == 7 ? strtoull(argv[6], NULL, 0) * 1024 * 1024 / PAGE
+			: pages;
 	window = strtoull(argv[3], NULL, 0);
 	shift = strtod(argv[4], NULL) / 1000;
 	pagemap = open("/proc/self/pagemap", O_RDONLY);
@@ -97,7 +100,7 @@ int main(int argc, char **argv)
 	ver = calloc(pages, sizeof(*ver));
 	pfn = calloc(pages, sizeof(*pfn));
 	if (pagemap < 0 || mem == MAP_FAILED || !ver || !pfn || !window ||
-	    window > pages) {
+	    hot > pages || window > hot) {
 		perror("memcheck");
 		return 1;
 	}
@@ -115,13 +118,13 @@ int main(int argc, char **argv)
 	next_verify = now() + 1;
 	while (now() < end) {
 		for (uint64_t k = 0; k < window; k++) {
-			uint64_t i = (start + k) % pages;
+			uint64_t i = (start + k) % hot;
 
 			fill((uint64_t *)(mem + i * PAGE), pfn[i], i, ++ver[i]);
 			writes++;
 		}
 		if (now() >= next_shift) {
-			start = (start + window) % pages;
+			start = (start + window) % hot;
 			next_shift = now() + shift;
 		}
 		if (now() >= next_verify) {
