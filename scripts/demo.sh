@@ -25,9 +25,9 @@ echo
 "$TOP/scripts/guest-run" --out "$D/out" --qmp "$D/qmp" --timeout 300 -c '
     echo "guest: $(grep MemTotal /proc/meminfo)"
     dmesg | grep -E "BIOS-e820: .*usable" | sed "s/^.*BIOS-e820/guest: BIOS-e820/"
-    echo "guest: a 64 MiB write-hot set in NVM, rewritten every 20 ms"
+    echo "guest: a 16 MiB write-hot set (4096 pages) in NVM, rewritten every 20 ms"
     echo 0 > /proc/sys/vm/compact_unevictable_allowed
-    hotset 1 1024 16384 1024 40' "${args[@]}" > /dev/null 2>&1 &
+    hotset 1 1024 4096 1024 45' "${args[@]}" > /dev/null 2>&1 &
 
 "$QMP" "$D/qmp" wait
 echo "== The container and its children (qom-get):"
