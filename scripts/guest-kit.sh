@@ -9,10 +9,10 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 G=$TOP/build/guest
 CACHE=${RAMINATE_CACHE:-$HOME/.cache/raminate}
 DL=$CACHE/downloads
-# 9p to share the host's root; fw_cfg to receive the job; KVM (AMD: TCG's
+# 9p to share the host's root, overlay to make its /tmp writable; fw_cfg to receive the job; KVM (AMD: TCG's
 # -cpu max emulates SVM with nested paging) to run guests of our own.
 MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
-         drivers/firmware/qemu_fw_cfg
+         fs/overlayfs/overlay drivers/firmware/qemu_fw_cfg
          virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp
          arch/x86/kvm/kvm-amd"
 
