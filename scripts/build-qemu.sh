@@ -19,6 +19,7 @@ OBJ=$B/qemu-build
 VENV=$B/venv
 . "$TOP/qemu/PIN"
 
+START=$(date +%s)
 log() { echo "build-qemu: $*"; }
 die() { echo "build-qemu: error: $*" >&2; exit 1; }
 
@@ -145,4 +146,4 @@ if [ ! -e "$FW/bios-256k.bin" ]; then
     done
 fi
 ln -sf qemu-build/qemu-system-x86_64 "$B/qemu-system-x86_64"
-log "ready: build/qemu-system-x86_64 ($origin)"
+log "ready: build/qemu-system-x86_64 ($origin) in $(( $(date +%s) - START )) s"
