@@ -1,6 +1,7 @@
 # raminate: hybrid DRAM/NVM memory for QEMU/KVM guests.
 #
-#   make          build build/qemu-system-x86_64 and the test guest kit
+#   make          build build/qemu-system-x86_64, the test guest kit and
+#                 build/raminate-sim (the trace simulator)
 #   make demo     boot a hybrid-memory VM (the RAMinate paper's command line)
 #   make check    run every test
 #   make deps     install the Debian packages the build needs (idempotent)
@@ -11,9 +12,9 @@
 RAMINATE_CACHE ?= $(HOME)/.cache/raminate
 export RAMINATE_CACHE
 
-.PHONY: all deps qemu guest-kit demo check bench bench-swap clean distclean
+.PHONY: all deps qemu guest-kit sim demo check bench bench-swap clean distclean
 
-all: qemu guest-kit
+all: qemu guest-kit sim
 
 deps:
 	@sh scripts/deps.sh
@@ -23,6 +24,13 @@ qemu: deps
 
 guest-kit: deps
 	@sh scripts/guest-kit.sh
+
+# The trace simulator, built on the engine's own policy library.
+sim: build/raminate-sim
+
+build/raminate-sim: tools/raminate-sim.c backends/raminate-policy.c backends/raminate-policy.h
+	@mkdir -p build
+	gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibackends -o $@ tools/raminate-sim.c backends/raminate-policy.c
 
 demo: all
 	@bash scripts/demo.sh
@@ -36,12 +44,7 @@ bench-swap: all
 	@bash scripts/bench-swap.sh
 
 clean:
-	rm -rf build/qemu-build build/guest
+	rm -rf build/qemu-build build/guest build/raminate-sim build/tests
 
-distbench: bench-swap
-
-bench-swap: all
-	@bash scripts/bench-swap.sh
-
-clean:
+distclean:
 	rm -rf build
