@@ -387,6 +387,16 @@ static bool container_knob_changed(HostMemoryBackendContainer *c,
     return false;
 }
 
+/* Name the container, once it has an id (not while -object is parsed). */
+static void knob_error_owner(Object *obj, Error **errp)
+{
+    const char *id = object_get_canonical_path_component(obj);
+
+    if (id) {
+        error_prepend(errp, "memory-backend-container '%s': ", id);
+    }
+}
+
 typedef struct KnobRange {
     const char *name;
     size_t offset;
@@ -424,9 +434,9 @@ static void container_set_knob(Object *obj, Visitor *v, const char *name,
         return;
     }
     if (value < k->min || value > k->max) {
-        error_setg(errp, "memory-backend-container '%s': %s=%u is out of "
-                   "range: use %u to %u", memory_backend_container_id(c),
-                   k->name, value, k->min, k->max);
+        error_setg(errp, "%s=%u is out of range: use %u to %u", k->name,
+                   value, k->min, k->max);
+        knob_error_owner(obj, errp);
         return;
     }
     *(uint32_t *)((char *)&c->params + k->offset) = value;
@@ -452,9 +462,9 @@ static void container_set_levels(Object *obj, Visitor *v, const char *name,
         return;
     }
     if (value < 1 || value > RM_MAX_LEVELS) {
-        error_setg(errp, "memory-backend-container '%s': cmq-levels=%u is out "
-                   "of range: use 1 to %d", memory_backend_container_id(c),
-                   value, RM_MAX_LEVELS);
+        error_setg(errp, "cmq-levels=%u is out of range: use 1 to %d", value,
+                   RM_MAX_LEVELS);
+        knob_error_owner(obj, errp);
         return;
     }
     c->params.cmq_levels = value;
