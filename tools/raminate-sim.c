@@ -300,6 +300,11 @@ int main(int argc, char **argv)
     if (!o.swap_every || !o.passes) {
         die("--swap-every and --passes must be at least 1", NULL);
     }
+    if (strcmp(o.policy, "all") && strcmp(o.policy, "none") &&
+        strcmp(o.policy, "lru") && strcmp(o.policy, "cmq") &&
+        strcmp(o.policy, "oracle")) {
+        die("--policy: use none, lru, cmq, oracle or all, not ", o.policy);
+    }
     read_trace(path, &t);
     dram = o.dram_pages ? o.dram_pages : (uint32_t)(t.npages * o.dram_ratio);
     if (!dram || dram >= t.npages) {
@@ -316,11 +321,6 @@ int main(int argc, char **argv)
     }
     if (!strcmp(o.policy, "oracle") || !strcmp(o.policy, "all")) {
         run_oracle(&o, &t, dram);
-    }
-    if (strcmp(o.policy, "all") && strcmp(o.policy, "none") &&
-        strcmp(o.policy, "lru") && strcmp(o.policy, "cmq") &&
-        strcmp(o.policy, "oracle")) {
-        die("--policy: use none, lru, cmq, oracle or all, not ", o.policy);
     }
     return 0;
 }
