@@ -12,9 +12,9 @@
 RAMINATE_CACHE ?= $(HOME)/.cache/raminate
 export RAMINATE_CACHE
 
-.PHONY: all deps qemu guest-kit sim demo check bench bench-swap clean distclean
+.PHONY: all deps qemu guest-kit sim plugin demo check bench bench-swap clean distclean
 
-all: qemu guest-kit sim
+all: qemu guest-kit sim plugin
 
 deps:
 	@sh scripts/deps.sh
@@ -31,6 +31,13 @@ sim: build/raminate-sim
 build/raminate-sim: tools/raminate-sim.c backends/raminate-policy.c backends/raminate-policy.h
 	@mkdir -p build
 	gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibackends -o $@ tools/raminate-sim.c backends/raminate-policy.c
+
+# The ground-truth write counter, a TCG plugin (needs the QEMU tree).
+plugin: qemu build/raminate-writes.so
+
+build/raminate-writes.so: tools/plugins/raminate-writes.c tools/plugins/llc.c tools/plugins/llc.h
+	gcc -O2 -Wall -Werror -shared -fPIC -Ibuild/qemu-src/include/qemu -Itools/plugins \
+	    $$(pkg-config --cflags glib-2.0) -o $@ tools/plugins/raminate-writes.c tools/plugins/llc.c
 
 demo: all
 	@bash scripts/demo.sh
