@@ -372,6 +372,7 @@ static void container_backend_instance_finalize(Object *obj)
         munmap(c->base, MEMORY_BACKEND(obj)->size);
     }
     g_free(c->params.trace_file);
+    g_free(c->params.placement_file);
 }
 
 /* --- RAMinate knobs ---------------------------------------------------- */
@@ -519,19 +520,39 @@ static char *container_get_trace_file(Object *obj, Error **errp)
     return g_strdup(MEMORY_BACKEND_CONTAINER(obj)->params.trace_file);
 }
 
-static void container_set_trace_file(Object *obj, const char *value,
-                                     Error **errp)
+static char *container_get_placement_file(Object *obj, Error **errp)
+{
+    return g_strdup(MEMORY_BACKEND_CONTAINER(obj)->params.placement_file);
+}
+
+/* Set the file name at @field of the knobs; the engine opens it. */
+static void container_set_file(Object *obj, size_t field, const char *value,
+                               Error **errp)
 {
     HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
+    char **slot = (char **)((char *)&c->params + field);
     RaminateParams old = c->params;
     char *fresh = g_strdup(value);
 
-    c->params.trace_file = fresh;
+    *slot = fresh;
     if (container_knob_changed(c, &old, errp)) {
-        g_free(old.trace_file);
+        g_free(*(char **)((char *)&old + field));
     } else {
         g_free(fresh);
     }
+}
+
+static void container_set_trace_file(Object *obj, const char *value,
+                                     Error **errp)
+{
+    container_set_file(obj, offsetof(RaminateParams, trace_file), value, errp);
+}
+
+static void container_set_placement_file(Object *obj, const char *value,
+                                         Error **errp)
+{
+    container_set_file(obj, offsetof(RaminateParams, placement_file), value,
+                       errp);
 }
 
 static void container_class_init_knobs(ObjectClass *oc)
@@ -574,6 +595,11 @@ static void container_class_init_knobs(ObjectClass *oc)
                                   container_set_trace_file);
     object_class_property_set_description(oc, "trace-file",
         "Append each epoch's written pages to this file");
+    object_class_property_add_str(oc, "placement-file",
+                                  container_get_placement_file,
+                                  container_set_placement_file);
+    object_class_property_set_description(oc, "placement-file",
+        "Keep each page's tier here, live: a byte per page, 1 = NVM");
 }
 
 static void container_backend_class_init(ObjectClass *oc, void *data)

@@ -53,6 +53,8 @@ struct RaminateEngine {
     RmPolicy *policy;
     char *trace_path;
     FILE *trace;
+    char *placement_path;
+    uint8_t *placement;         /* mapped placement-file: 1 = in NVM */
     uint64_t epochs, dirty_last, dirty_dram_last, dirty_total, dirty_dram;
     uint64_t swaps, swaps_failed, batches;
     uint64_t pause_last, pause_min, pause_max, pause_sum;
@@ -165,6 +167,10 @@ static void engine_swap(RaminateEngine *e)
     qemu_mutex_lock(&e->lock);
     for (size_t i = 0; i < n; i++) {
         rm_policy_swapped(e->policy, &plan[i], ok[i]);
+        if (ok[i] && e->placement) {
+            e->placement[plan[i].hot] = RM_TIER_DRAM;
+            e->placement[plan[i].cold] = RM_TIER_NVM;
+        }
     }
     e->swaps += done;
     e->swaps_failed += n - done;
@@ -249,6 +255,47 @@ static bool engine_open_trace(RaminateEngine *e, const char *path,
     return true;
 }
 
+/*
+ * The placement file: one byte per container page, 0 in DRAM, 1 in NVM,
+ * kept up to date after each swap batch for write counters to read live.
+ */
+static bool engine_open_placement(RaminateEngine *e, const char *path,
+                                  Error **errp)
+{
+    uint8_t *map = NULL;
+
+    if (path && *path) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+        if (fd < 0 || ftruncate(fd, e->npages) < 0) {
+            error_setg_errno(errp, errno, "raminate: cannot create "
+                             "placement-file=%s", path);
+            if (fd >= 0) {
+                close(fd);
+            }
+            return false;
+        }
+        map = mmap(NULL, e->npages, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                   0);
+        close(fd);
+        if (map == MAP_FAILED) {
+            error_setg_errno(errp, errno, "raminate: cannot map "
+                             "placement-file=%s", path);
+            return false;
+        }
+        for (uint32_t i = 0; i < e->npages; i++) {
+            map[i] = raminate_swapper_tier(e->swapper, i) == MEMORY_TIER_NVM;
+        }
+    }
+    if (e->placement) {
+        munmap(e->placement, e->npages);
+    }
+    e->placement = map;
+    g_free(e->placement_path);
+    e->placement_path = g_strdup(path);
+    return true;
+}
+
 RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
                                       Error **errp)
 {
@@ -266,7 +313,7 @@ RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
     e->id = memory_backend_container_id(c);
     e->npages = MEMORY_BACKEND(c)->size / PAGE;
     e->p = c->params;
-    e->p.trace_file = NULL;
+    e->p.trace_file = e->p.placement_file = NULL;
     if (!raminate_tracker_resolve(c->params.tracker, &e->tracker, errp)) {
         g_free(e);
         return NULL;
@@ -290,6 +337,7 @@ RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
         error_setg(errp, "raminate: out of memory for the placement policy");
     }
     if (!e->policy || !engine_open_trace(e, c->params.trace_file, errp) ||
+        !engine_open_placement(e, c->params.placement_file, errp) ||
         !raminate_tracker_start(errp)) {
         error_prepend(errp, "memory-backend-container '%s': ", e->id);
         rm_policy_free(e->policy);
@@ -318,6 +366,7 @@ void raminate_engine_stop(RaminateEngine *e)
         fclose(e->trace);
     }
     g_free(e->trace_path);
+    engine_open_placement(e, NULL, NULL);
     rm_policy_free(e->policy);
     qemu_cond_destroy(&e->wake);
     qemu_mutex_destroy(&e->lock);
@@ -337,11 +386,14 @@ bool raminate_engine_reconfigure(RaminateEngine *e, Error **errp)
     if (g_strcmp0(want->trace_file, e->trace_path)) {
         ok = engine_open_trace(e, want->trace_file, errp);
     }
+    if (ok && g_strcmp0(want->placement_file, e->placement_path)) {
+        ok = engine_open_placement(e, want->placement_file, errp);
+    }
     if (ok) {
         e->rebuild = want->placement != e->p.placement ||
                      want->cmq_levels != e->p.cmq_levels;
         e->p = *want;
-        e->p.trace_file = NULL;
+        e->p.trace_file = e->p.placement_file = NULL;
         e->tracker = tracker;
         rm_policy_set_lifetime(e->policy, want->lifetime_ms);
         qemu_cond_signal(&e->wake);

@@ -33,6 +33,7 @@ typedef struct RaminateParams {
     uint8_t cmq_levels;
     uint32_t lifetime_ms;
     char *trace_file;
+    char *placement_file;
 } RaminateParams;
 
 /* --- swapper -------------------------------------------------------- */

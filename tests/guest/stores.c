@@ -3,9 +3,10 @@
  *
  *   stores N1 N2
  *
- * Faults in two pages the same way, then makes N1 8-byte stores to the
- * first and N2 to the second, prints "PAGES <frame1> <frame2>" and waits,
- * so that the pages stay this program's until the VM is stopped.
+ * Faults in two pages, tells the write-counter plugin to start afresh (a
+ * store of "RWSTART!"), then makes N1 8-byte stores to the first page and
+ * N2 to the second, prints "PAGES <frame1> <frame2>" and waits, so that
+ * the pages stay this program's until the VM is stopped.
  *
  * Copyright (c) 2026 raminate developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -17,6 +18,9 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+/* Where the plugin's start marker is stored: anywhere will do. */
+volatile uint64_t rwstart;
 
 static uint64_t frame(int pagemap, const void *p)
 {
@@ -42,6 +46,7 @@ int main(int argc, char **argv)
 	if (mem == MAP_FAILED)
 		return 1;
 	mlock(mem, 2 * 4096);
+	rwstart = 0x2154524154535752ULL;	/* "RWSTART!" */
 	for (int p = 0; p < 2; p++) {
 		page[p] = (volatile uint64_t *)(mem + p * 4096);
 		for (long i = 0; i < n[p]; i++)

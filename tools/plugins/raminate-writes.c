@@ -3,6 +3,7 @@
  *
  *   -plugin build/raminate-writes.so,counts=FILE[,series=FILE][,llc=SIZE]
  *           [,ways=N][,line=BYTES][,dram=GPA:SIZE[:GPA:SIZE...]]
+ *           [,placement=FILE,map=GPA:SIZE:OFFSET[:GPA:SIZE:OFFSET...]]
  *
  * Sees every guest store with its guest-physical address (device DMA is not
  * seen).  With llc=0 each store counts as one write of its size; otherwise
@@ -10,9 +11,16 @@
  * 20 ways, 64-byte lines, the paper's LLC) and memory sees whole-line
  * write-backs.  At exit the cache is flushed and, per guest page with any
  * write, "PAGE WRITES BYTES" (page in hex) goes to counts=.  series= gets
- * "SECONDS,DRAM_BYTES,NVM_BYTES" each second of guest execution time, with
- * a write to memory in DRAM when its address lies in a dram= range (the
- * initial placement; pages moved by RAMinate are not followed yet).
+ * "SECONDS,DRAM_BYTES,NVM_BYTES" each second of run time.  A write is in
+ * DRAM by the live placement when placement= names the container's
+ * placement-file (a byte per container page, 1 = NVM, kept by the RAMinate
+ * engine) and map= says where guest-physical ranges sit in the container;
+ * otherwise when its address lies in a dram= range.
+ *
+ * A guest program can start a measurement afresh: a 64-bit store of
+ * RAMINATE_WRITES_START (the bytes "RWSTART!") anywhere clears the counts
+ * and forgets the cache's dirty lines, so that earlier lives of the same
+ * frames do not count.
  *
  * Copyright (c) 2026 raminate developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -30,6 +38,7 @@
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define PAGE_SHIFT 12
+#define RAMINATE_WRITES_START 0x2154524154535752ULL /* "RWSTART!" */
 #define MAX_DRAM_RANGES 8
 
 typedef struct PageCount {
@@ -43,12 +52,27 @@ static PageCount *pages;
 static uint64_t npages;
 static struct { uint64_t start, end; } dram[MAX_DRAM_RANGES];
 static unsigned ndram;
+static struct { uint64_t gpa, size, offset; } ram_map[MAX_DRAM_RANGES];
+static unsigned nmap;
+static const uint8_t *placement;        /* live: 1 = the page is in NVM */
+static uint64_t placement_pages;
 static FILE *counts_file, *series_file;
 static int64_t t0, next_tick;
 static uint64_t second_bytes[2];        /* DRAM, NVM */
 
 static bool in_dram(uint64_t pa)
 {
+    if (placement) {
+        for (unsigned i = 0; i < nmap; i++) {
+            uint64_t off = pa - ram_map[i].gpa + ram_map[i].offset;
+
+            if (pa >= ram_map[i].gpa && pa < ram_map[i].gpa + ram_map[i].size &&
+                off >> PAGE_SHIFT < placement_pages) {
+                return !placement[off >> PAGE_SHIFT];
+            }
+        }
+        return false;
+    }
     for (unsigned i = 0; i < ndram; i++) {
         if (pa >= dram[i].start && pa < dram[i].end) {
             return true;
@@ -74,9 +98,25 @@ static void memory_write(uint64_t pa, uint64_t bytes)
     second_bytes[!in_dram(pa)] += bytes;
 }
 
+static bool forgetting;           /* discarding dirty lines on a restart */
+
 static void writeback(void *opaque, uint64_t line_addr)
 {
-    memory_write(line_addr, line);
+    if (!forgetting) {
+        memory_write(line_addr, line);
+    }
+}
+
+/* The guest asked for a fresh measurement: drop what came before. */
+static void restart(void)
+{
+    if (llc) {
+        forgetting = true;
+        llc_flush(llc);
+        forgetting = false;
+    }
+    memset(pages, 0, npages * sizeof(*pages));
+    second_bytes[0] = second_bytes[1] = 0;
 }
 
 static void tick(void)
@@ -105,7 +145,10 @@ static void vcpu_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
     }
     pa = qemu_plugin_hwaddr_phys_addr(hw);
     g_mutex_lock(&lock);
-    if (llc) {
+    if (qemu_plugin_mem_is_store(info) && size == 8 &&
+        qemu_plugin_mem_get_value(info).data.u64 == RAMINATE_WRITES_START) {
+        restart();
+    } else if (llc) {
         if (qemu_plugin_mem_is_store(info)) {
             llc_store(llc, pa, size);
         } else {
@@ -191,6 +234,30 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
         } else if (!strcmp(kv[0], "ways") && parse_size(kv[1], &ways)) {
         } else if (!strcmp(kv[0], "line") && parse_size(kv[1], &v)) {
             line = v;
+        } else if (!strcmp(kv[0], "placement")) {
+            GMappedFile *f = g_mapped_file_new(kv[1], false, NULL);
+
+            if (!f) {
+                fprintf(stderr, "raminate-writes: cannot map placement=%s\n",
+                        kv[1]);
+                return -1;
+            }
+            /* Kept for the whole run: the engine updates it in place. */
+            placement = (const uint8_t *)g_mapped_file_get_contents(f);
+            placement_pages = g_mapped_file_get_length(f);
+        } else if (!strcmp(kv[0], "map")) {
+            g_auto(GStrv) r = g_strsplit(kv[1], ":", -1);
+
+            for (int j = 0; r[j] && r[j + 1] && r[j + 2] &&
+                 nmap < MAX_DRAM_RANGES; j += 3) {
+                if (!parse_size(r[j], &ram_map[nmap].gpa) ||
+                    !parse_size(r[j + 1], &ram_map[nmap].size) ||
+                    !parse_size(r[j + 2], &ram_map[nmap].offset)) {
+                    fprintf(stderr, "raminate-writes: bad map=%s\n", kv[1]);
+                    return -1;
+                }
+                nmap++;
+            }
         } else if (!strcmp(kv[0], "dram")) {
             g_auto(GStrv) r = g_strsplit(kv[1], ":", -1);
 
@@ -213,6 +280,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
     }
     if (!counts_file) {
         fprintf(stderr, "raminate-writes: give counts=FILE (writable)\n");
+        return -1;
+    }
+    if (placement && !nmap) {
+        fprintf(stderr, "raminate-writes: placement= needs map= (where guest "
+                "memory sits in the container, as info mtree shows)\n");
         return -1;
     }
     if (llc_size) {
