@@ -33,7 +33,8 @@ mkdir -p "$G/bin"
 for c in "$TOP"/tests/guest/*.c; do
     [ -e "$c" ] || continue
     exe=$G/bin/$(basename "$c" .c)
-    if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ]; then
+    if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ] ||
+       [ "$TOP/tests/lib/frame-tag.h" -nt "$exe" ]; then
         gcc -O2 -Wall -Werror -static -o "$exe" "$c"
     fi
 done

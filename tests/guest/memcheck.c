@@ -24,9 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/frame-tag.h"
+
 #define PAGE 4096UL
 #define WORDS (PAGE / 8)
-#define TAG_MAGIC 0x52414d494e415445ULL
 
 static uint64_t nonce;
 
@@ -51,10 +52,8 @@ static void fill(uint64_t *w, uint64_t pfn, uint64_t page, uint64_t ver)
 {
 	uint64_t x = (page * 0x9e3779b97f4a7c15ULL) ^ (ver + 1) ^ nonce;
 
-	w[0] = w[WORDS - 4] = TAG_MAGIC;
-	w[1] = w[WORDS - 3] = nonce;
-	w[2] = w[WORDS - 2] = pfn;
-	w[3] = w[WORDS - 1] = ~pfn ^ nonce;
+	frame_tag_write(w, nonce, pfn);
+	frame_tag_write(w + WORDS - 4, nonce, pfn);
 	w[4] = page;
 	w[5] = ver;
 	for (unsigned i = 6; i < WORDS - 4; i++)
@@ -65,7 +64,8 @@ static int check(const uint64_t *w, uint64_t pfn, uint64_t page, uint64_t ver)
 {
 	uint64_t x = (page * 0x9e3779b97f4a7c15ULL) ^ (ver + 1) ^ nonce;
 
-	if (w[0] != TAG_MAGIC || w[2] != pfn || w[WORDS - 2] != pfn ||
+	if (!frame_tag_ok(w, nonce, pfn) ||
+	    !frame_tag_ok(w + WORDS - 4, nonce, pfn) ||
 	    w[4] != page || w[5] != ver)
 		return 0;
 	for (unsigned i = 6; i < WORDS - 4; i++)

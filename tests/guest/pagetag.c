@@ -22,8 +22,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../lib/frame-tag.h"
+
 #define PAGE 4096UL
-#define TAG_MAGIC 0x52414d494e415445ULL /* "RAMINATE" */
 
 #define BATCH 4096
 
@@ -39,14 +40,6 @@ static void pfns_of(int pagemap, const char *p, uint64_t *pfn, uint64_t n)
 	}
 	for (uint64_t i = 0; i < n; i++)
 		pfn[i] = pfn[i] >> 63 ? pfn[i] & ((1ULL << 55) - 1) : 0;
-}
-
-static void tag(uint64_t *t, uint64_t nonce, uint64_t pfn)
-{
-	t[0] = TAG_MAGIC;
-	t[1] = nonce;
-	t[2] = pfn;
-	t[3] = ~pfn ^ nonce;
 }
 
 int main(int argc, char **argv)
@@ -86,8 +79,9 @@ int main(int argc, char **argv)
 
 			if (!pfn[j])
 				continue;
-			tag((uint64_t *)p, nonce, pfn[j]);
-			tag((uint64_t *)(p + PAGE - 32), nonce, pfn[j]);
+			frame_tag_write((uint64_t *)p, nonce, pfn[j]);
+			frame_tag_write((uint64_t *)(p + PAGE - 32), nonce,
+					pfn[j]);
 			tagged++;
 		}
 	}
@@ -100,7 +94,7 @@ int main(int argc, char **argv)
 		for (uint64_t j = 0; j < n; j++) {
 			uint64_t *t = (uint64_t *)(mem + (i + j) * PAGE);
 
-			if (t[0] == TAG_MAGIC && t[2] != pfn[j])
+			if (t[0] == FRAME_TAG_MAGIC && t[2] != pfn[j])
 				moved++;
 		}
 	}

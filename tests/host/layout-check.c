@@ -25,8 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/frame-tag.h"
+
 #define PAGE 4096ULL
-#define TAG_MAGIC 0x52414d494e415445ULL
 #define MAX 16
 
 struct map { uint64_t gpa, size, ramoff; };
@@ -70,11 +71,6 @@ static struct child *locate(uint64_t gpa, uint64_t *foff)
 		die("no child covers a mapped guest page", NULL);
 	}
 	return NULL;
-}
-
-static int tag_ok(const uint64_t *t, uint64_t nonce, uint64_t pfn)
-{
-	return t[1] == nonce && t[2] == pfn && t[3] == (~pfn ^ nonce);
 }
 
 int main(int argc, char **argv)
@@ -137,13 +133,13 @@ int main(int argc, char **argv)
 			checked++;
 			if (pread(c->fd, t, sizeof(t), foff) != sizeof(t))
 				die("short read from ", c->path);
-			if (t[0] != TAG_MAGIC || t[1] != nonce)
+			if (t[0] != FRAME_TAG_MAGIC || t[1] != nonce)
 				continue;
 			if (pread(c->fd, e, sizeof(e), foff + PAGE - 32) !=
 			    sizeof(e))
 				die("short read from ", c->path);
-			if (tag_ok(t, nonce, g / PAGE) &&
-			    tag_ok(e, nonce, g / PAGE)) {
+			if (frame_tag_ok(t, nonce, g / PAGE) &&
+			    frame_tag_ok(e, nonce, g / PAGE)) {
 				found++;
 				in_child[c - children]++;
 			} else {

@@ -28,7 +28,8 @@ note() { echo "  [$SECONDS s] $*"; }
 host_prog() {
     local src=$TOP/tests/host/$1.c exe=$TOP/build/tests/$1
     mkdir -p "$TOP/build/tests"
-    if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ]; then
+    if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ] ||
+       [ "$TOP/tests/lib/frame-tag.h" -nt "$exe" ]; then
         gcc -O2 -Wall -Werror -o "$exe" "$src"
     fi
     echo "$exe"
