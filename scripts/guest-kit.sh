@@ -34,8 +34,9 @@ for c in "$TOP"/tests/guest/*.c; do
     [ -e "$c" ] || continue
     exe=$G/bin/$(basename "$c" .c)
     if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ] ||
-       [ "$TOP/tests/lib/frame-tag.h" -nt "$exe" ]; then
-        gcc -O2 -Wall -Werror -static -o "$exe" "$c"
+       [ "$TOP/tests/lib/frame-tag.h" -nt "$exe" ] ||
+       [ "$TOP/tools/plugins/raminate-writes.h" -nt "$exe" ]; then
+        gcc -O2 -Wall -Werror -static -I"$TOP/tools/plugins" -o "$exe" "$c" -lm
     fi
 done
 

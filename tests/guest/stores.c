@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "raminate-writes.h"
+
 /* Where the plugin's start marker is stored: anywhere will do. */
 volatile uint64_t rwstart;
 
@@ -46,7 +48,7 @@ int main(int argc, char **argv)
 	if (mem == MAP_FAILED)
 		return 1;
 	mlock(mem, 2 * 4096);
-	rwstart = 0x2154524154535752ULL;	/* "RWSTART!" */
+	rwstart = RAMINATE_WRITES_START;
 	for (int p = 0; p < 2; p++) {
 		page[p] = (volatile uint64_t *)(mem + p * 4096);
 		for (long i = 0; i < n[p]; i++)

@@ -27,6 +27,7 @@ static void check(int ok, const char *what)
 int main(void)
 {
     Llc *c;
+    uint64_t fills;
 
     /* 1 MiB, 16 ways, 64 B lines: 1024 sets. */
     c = llc_new(1 << 20, 16, 64, count, NULL);
@@ -61,6 +62,21 @@ int main(void)
     llc_load(c, 0x123000000, 8);
     llc_flush(c);
     check(writebacks == 17, "loads write nothing back");
+    llc_free(c);
+
+    c = llc_new(1 << 20, 16, 64, count, NULL);
+    fills = 0;
+    for (uint64_t k = 0; k < 4096; k++) {
+        fills += llc_load(c, 0x40000000 + k * 64, 8);
+    }
+    check(fills == 4096, "loading 4096 new lines reads 4096 lines from memory");
+    fills = 0;
+    for (uint64_t k = 0; k < 4096; k++) {
+        fills += llc_store(c, 0x40000000 + k * 64 + 8, 8);
+    }
+    check(fills == 0, "... and storing to them then reads none");
+    fills = llc_store(c, 0x50000000 - 4, 8);
+    check(fills == 2, "a store across two new lines reads both");
     llc_free(c);
 
     check(!llc_new(1000, 16, 64, count, NULL) && !llc_new(1 << 20, 16, 48, count, NULL),

@@ -61,8 +61,11 @@ void llc_free(Llc *c)
     }
 }
 
-/* The way holding @line_no, filling the set's LRU way on a miss. */
-static Way *access_line(Llc *c, uint64_t line_no)
+/*
+ * The way holding @line_no, filling the set's LRU way on a miss (counted in
+ * @fills: the line is read from memory).
+ */
+static Way *access_line(Llc *c, uint64_t line_no, unsigned *fills)
 {
     Way *set = &c->way[(line_no & (c->sets - 1)) * c->ways];
     Way *victim = set;
@@ -79,30 +82,35 @@ static Way *access_line(Llc *c, uint64_t line_no)
     if (victim->tag && victim->dirty) {
         c->wb(c->opaque, (victim->tag - 1) << c->line_shift);
     }
+    ++*fills;
     victim->tag = line_no + 1;
     victim->dirty = false;
     victim->used = ++c->clock;
     return victim;
 }
 
-void llc_store(Llc *c, uint64_t addr, unsigned len)
+unsigned llc_store(Llc *c, uint64_t addr, unsigned len)
 {
     uint64_t first = addr >> c->line_shift;
     uint64_t last = (addr + (len ? len : 1) - 1) >> c->line_shift;
+    unsigned fills = 0;
 
     for (uint64_t l = first; l <= last; l++) {
-        access_line(c, l)->dirty = true;
+        access_line(c, l, &fills)->dirty = true;
     }
+    return fills;
 }
 
-void llc_load(Llc *c, uint64_t addr, unsigned len)
+unsigned llc_load(Llc *c, uint64_t addr, unsigned len)
 {
     uint64_t first = addr >> c->line_shift;
     uint64_t last = (addr + (len ? len : 1) - 1) >> c->line_shift;
+    unsigned fills = 0;
 
     for (uint64_t l = first; l <= last; l++) {
-        access_line(c, l);
+        access_line(c, l, &fills);
     }
+    return fills;
 }
 
 void llc_flush(Llc *c)

@@ -1,26 +1,31 @@
 /*
  * raminate-writes: a TCG plugin counting the guest's memory write traffic.
  *
- *   -plugin build/raminate-writes.so,counts=FILE[,series=FILE][,llc=SIZE]
- *           [,ways=N][,line=BYTES][,dram=GPA:SIZE[:GPA:SIZE...]]
+ *   -plugin build/raminate-writes.so,counts=FILE[,series=FILE][,totals=FILE]
+ *           [,llc=SIZE][,ways=N][,line=BYTES][,dram=GPA:SIZE[:GPA:SIZE...]]
  *           [,placement=FILE,map=GPA:SIZE:OFFSET[:GPA:SIZE:OFFSET...]]
  *
  * Sees every guest store with its guest-physical address (device DMA is not
  * seen).  With llc=0 each store counts as one write of its size; otherwise
- * stores go through a write-back cache model (llc.c; default 20 MiB,
- * 20 ways, 64-byte lines, the paper's LLC) and memory sees whole-line
- * write-backs.  At exit the cache is flushed and, per guest page with any
- * write, "PAGE WRITES BYTES" (page in hex) goes to counts=.  series= gets
- * "SECONDS,DRAM_BYTES,NVM_BYTES" each second of run time.  A write is in
- * DRAM by the live placement when placement= names the container's
- * placement-file (a byte per container page, 1 = NVM, kept by the RAMinate
- * engine) and map= says where guest-physical ranges sit in the container;
- * otherwise when its address lies in a dram= range.
+ * loads and stores go through a write-back cache model (llc.c; default
+ * 20 MiB, 20 ways, 64-byte lines, the paper's LLC): memory sees whole-line
+ * write-backs, and a whole-line read on every miss.  At exit the cache is
+ * flushed and, per guest page with any write, "PAGE WRITES BYTES" (page in
+ * hex) goes to counts=.  series= gets "SECONDS,DRAM_WRITE_BYTES,
+ * NVM_WRITE_BYTES,DRAM_READ_BYTES,NVM_READ_BYTES" each second of run time
+ * (reads only with the cache model), totals= the same sums over the whole
+ * measurement as "key value" lines.  A write is in DRAM by the live
+ * placement when placement= names the container's placement-file (a byte
+ * per container page, 1 = NVM, kept by the RAMinate engine) and map= says
+ * where guest-physical ranges sit in the container; otherwise when its
+ * address lies in a dram= range.
  *
- * A guest program can start a measurement afresh: a 64-bit store of
- * RAMINATE_WRITES_START (the bytes "RWSTART!") anywhere clears the counts
- * and forgets the cache's dirty lines, so that earlier lives of the same
- * frames do not count.
+ * A guest program delimits a measurement with 64-bit stores anywhere: of
+ * RAMINATE_WRITES_START (the bytes "RWSTART!") to start afresh (counts and
+ * series are cleared and the cache's dirty lines forgotten, so that earlier
+ * lives of the same frames do not count), and of RAMINATE_WRITES_STOP
+ * ("RWSTOP!!") to end it (the cache is flushed into the counts, and nothing
+ * after it counts).
  *
  * Copyright (c) 2026 raminate developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -30,15 +35,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <qemu-plugin.h>
 
 #include "llc.h"
+#include "raminate-writes.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define PAGE_SHIFT 12
-#define RAMINATE_WRITES_START 0x2154524154535752ULL /* "RWSTART!" */
 #define MAX_DRAM_RANGES 8
 
 typedef struct PageCount {
@@ -56,9 +62,13 @@ static struct { uint64_t gpa, size, offset; } ram_map[MAX_DRAM_RANGES];
 static unsigned nmap;
 static const uint8_t *placement;        /* live: 1 = the page is in NVM */
 static uint64_t placement_pages;
-static FILE *counts_file, *series_file;
+static FILE *counts_file, *series_file, *totals_file;
 static int64_t t0, next_tick;
-static uint64_t second_bytes[2];        /* DRAM, NVM */
+static bool stopped;                    /* after RWSTOP!!: count nothing */
+
+/* Bytes of memory traffic in this second and in the whole measurement. */
+enum { DRAM_WRITE, NVM_WRITE, DRAM_READ, NVM_READ, N_TRAFFIC };
+static uint64_t second_bytes[N_TRAFFIC], total_bytes[N_TRAFFIC];
 
 static bool in_dram(uint64_t pa)
 {
@@ -95,7 +105,15 @@ static void memory_write(uint64_t pa, uint64_t bytes)
     }
     pages[page].writes++;
     pages[page].bytes += bytes;
-    second_bytes[!in_dram(pa)] += bytes;
+    second_bytes[in_dram(pa) ? DRAM_WRITE : NVM_WRITE] += bytes;
+}
+
+/* @lines cache lines read from memory at @pa (cache misses). */
+static void memory_read(uint64_t pa, unsigned lines)
+{
+    if (lines) {
+        second_bytes[in_dram(pa) ? DRAM_READ : NVM_READ] += lines * line;
+    }
 }
 
 static bool forgetting;           /* discarding dirty lines on a restart */
@@ -107,6 +125,30 @@ static void writeback(void *opaque, uint64_t line_addr)
     }
 }
 
+/* Close the seconds that have passed by @now into the series and totals. */
+static void tick_until(int64_t now)
+{
+    while (now >= next_tick) {
+        if (series_file) {
+            fprintf(series_file, "%" PRId64, (next_tick - t0) / G_USEC_PER_SEC);
+            for (int i = 0; i < N_TRAFFIC; i++) {
+                fprintf(series_file, ",%" PRIu64, second_bytes[i]);
+            }
+            fputc('\n', series_file);
+        }
+        for (int i = 0; i < N_TRAFFIC; i++) {
+            total_bytes[i] += second_bytes[i];
+            second_bytes[i] = 0;
+        }
+        next_tick += G_USEC_PER_SEC;
+    }
+}
+
+static void tick(void)
+{
+    tick_until(g_get_monotonic_time());
+}
+
 /* The guest asked for a fresh measurement: drop what came before. */
 static void restart(void)
 {
@@ -116,20 +158,44 @@ static void restart(void)
         forgetting = false;
     }
     memset(pages, 0, npages * sizeof(*pages));
-    second_bytes[0] = second_bytes[1] = 0;
+    memset(second_bytes, 0, sizeof(second_bytes));
+    memset(total_bytes, 0, sizeof(total_bytes));
+    if (series_file) {
+        fflush(series_file);
+        if (ftruncate(fileno(series_file), 0) == 0) {
+            rewind(series_file);
+        }
+    }
+    t0 = g_get_monotonic_time();
+    next_tick = t0 + G_USEC_PER_SEC;
 }
 
-static void tick(void)
+/* The end of the measurement (RWSTOP!! or exit): write back, close it. */
+static void finish(void)
 {
     int64_t now = g_get_monotonic_time();
+    static const char *const names[N_TRAFFIC] = {
+        "dram_write_bytes", "nvm_write_bytes", "dram_read_bytes",
+        "nvm_read_bytes",
+    };
 
-    while (series_file && now >= next_tick) {
-        fprintf(series_file, "%" PRId64 ",%" PRIu64 ",%" PRIu64 "\n",
-                (next_tick - t0) / G_USEC_PER_SEC, second_bytes[0],
-                second_bytes[1]);
-        second_bytes[0] = second_bytes[1] = 0;
-        next_tick += G_USEC_PER_SEC;
+    if (llc) {
+        llc_flush(llc);
     }
+    /* The last, partial second is a line of its own. */
+    next_tick = MIN(next_tick, now);
+    tick_until(now);
+    if (series_file) {
+        fflush(series_file);
+    }
+    if (totals_file) {
+        for (int i = 0; i < N_TRAFFIC; i++) {
+            fprintf(totals_file, "%s %" PRIu64 "\n", names[i], total_bytes[i]);
+        }
+        fprintf(totals_file, "seconds %.3f\n", (now - t0) / 1e6);
+        fflush(totals_file);
+    }
+    stopped = true;
 }
 
 static void vcpu_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
@@ -148,16 +214,25 @@ static void vcpu_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
     if (qemu_plugin_mem_is_store(info) && size == 8 &&
         qemu_plugin_mem_get_value(info).data.u64 == RAMINATE_WRITES_START) {
         restart();
+        stopped = false;
+    } else if (qemu_plugin_mem_is_store(info) && size == 8 &&
+               qemu_plugin_mem_get_value(info).data.u64 ==
+               RAMINATE_WRITES_STOP) {
+        if (!stopped) {
+            finish();
+        }
+    } else if (stopped) {
+        /* Between a stop and the next start nothing counts. */
     } else if (llc) {
         if (qemu_plugin_mem_is_store(info)) {
-            llc_store(llc, pa, size);
+            memory_read(pa, llc_store(llc, pa, size));
         } else {
-            llc_load(llc, pa, size);
+            memory_read(pa, llc_load(llc, pa, size));
         }
     } else if (qemu_plugin_mem_is_store(info)) {
         memory_write(pa, size);
     }
-    if (!(++calls & 0xffff)) {
+    if (!stopped && !(++calls & 0xffff)) {
         tick();
     }
     g_mutex_unlock(&lock);
@@ -178,11 +253,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 static void plugin_exit(qemu_plugin_id_t id, void *p)
 {
     g_mutex_lock(&lock);
-    if (llc) {
-        llc_flush(llc);
+    if (!stopped) {
+        finish();
     }
-    next_tick = MIN(next_tick, g_get_monotonic_time());
-    tick();
     for (uint64_t i = 0; i < npages; i++) {
         if (pages[i].writes) {
             fprintf(counts_file, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", i,
@@ -192,6 +265,9 @@ static void plugin_exit(qemu_plugin_id_t id, void *p)
     fclose(counts_file);
     if (series_file) {
         fclose(series_file);
+    }
+    if (totals_file) {
+        fclose(totals_file);
     }
     g_mutex_unlock(&lock);
 }
@@ -230,6 +306,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
             counts_file = fopen(kv[1], "w");
         } else if (!strcmp(kv[0], "series")) {
             series_file = fopen(kv[1], "w");
+        } else if (!strcmp(kv[0], "totals")) {
+            totals_file = fopen(kv[1], "w");
         } else if (!strcmp(kv[0], "llc") && parse_size(kv[1], &llc_size)) {
         } else if (!strcmp(kv[0], "ways") && parse_size(kv[1], &ways)) {
         } else if (!strcmp(kv[0], "line") && parse_size(kv[1], &v)) {
