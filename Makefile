@@ -5,16 +5,20 @@
 #   make demo     boot a hybrid-memory VM (the RAMinate paper's command line)
 #   make check    run every test
 #   make deps     install the Debian packages the build needs (idempotent)
-#   make bench    benchmarks (now: bench-swap, the pause per swap batch)
+#   make bench    a short subset of the experiments, end to end, into
+#                 build/bench-results (the pause per swap batch, written
+#                 bytes of two workloads, a timeline)
+#   make results  every experiment script at full size, into docs/results
 #
 # Downloads and ccache are kept in $(RAMINATE_CACHE).
 
 RAMINATE_CACHE ?= $(HOME)/.cache/raminate
 export RAMINATE_CACHE
 
-.PHONY: all deps qemu guest-kit sim plugin demo check bench bench-swap clean distclean
+.PHONY: all deps qemu guest-kit sim plugin workloads demo check bench bench-swap \
+	results clean distclean
 
-all: qemu guest-kit sim plugin
+all: qemu guest-kit sim plugin workloads
 
 deps:
 	@sh scripts/deps.sh
@@ -24,6 +28,10 @@ qemu: deps
 
 guest-kit: deps
 	@sh scripts/guest-kit.sh
+
+# The measurement workloads' Debian packages, unpacked (not installed).
+workloads: deps
+	@sh scripts/workload-root.sh
 
 # The trace simulator, built on the engine's own policy library.
 sim: build/raminate-sim
@@ -35,7 +43,8 @@ build/raminate-sim: tools/raminate-sim.c backends/raminate-policy.c backends/ram
 # The ground-truth write counter, a TCG plugin (needs the QEMU tree).
 plugin: qemu build/raminate-writes.so
 
-build/raminate-writes.so: tools/plugins/raminate-writes.c tools/plugins/llc.c tools/plugins/llc.h
+build/raminate-writes.so: tools/plugins/raminate-writes.c tools/plugins/raminate-writes.h \
+			  tools/plugins/llc.c tools/plugins/llc.h
 	gcc -O2 -Wall -Werror -shared -fPIC -Ibuild/qemu-src/include/qemu -Itools/plugins \
 	    $$(pkg-config --cflags glib-2.0) -o $@ tools/plugins/raminate-writes.c tools/plugins/llc.c
 
@@ -45,13 +54,29 @@ demo: all
 check: all
 	@bash tests/run.sh
 
-bench: bench-swap
+BENCH_RESULTS = build/bench-results
+
+bench: all
+	scripts/table1-pause --results $(BENCH_RESULTS) --sizes "1 100 1000"
+	scripts/fig7-8-written-bytes --results $(BENCH_RESULTS) --workloads compress,kv --scale 0.5
+	scripts/fig6-timeline --results $(BENCH_RESULTS) --workload compress --scale 0.5
+	@echo "bench: results in $(BENCH_RESULTS)/"
 
 bench-swap: all
 	@bash scripts/bench-swap.sh
 
+# Every figure and table of the paper we reproduce (an hour or more).
+results: all
+	scripts/fig7-8-written-bytes
+	scripts/fig9-10-swaps
+	scripts/fig11-12-performance
+	scripts/fig14-16-energy
+	scripts/fig6-timeline
+	scripts/table1-pause
+
 clean:
-	rm -rf build/qemu-build build/guest build/raminate-sim build/tests
+	rm -rf build/qemu-build build/guest build/raminate-sim build/tests build/workload-root \
+	       build/results-runs build/bench-results
 
 distclean:
 	rm -rf build

@@ -3,7 +3,8 @@
 # 10000 swaps, against the RAMinate paper's Table 1, with the cost broken
 # down (vCPU stop/resume, data copies, remaps).  A guest program keeps a
 # window of N pages write-hot and moves it every swap interval, so that
-# each batch swaps N pages.  Writes docs/bench-swap.md.
+# each batch swaps N pages.  Writes docs/bench-swap.md (or $BENCH_OUT) and,
+# with $BENCH_CSV set, the table as CSV there (scripts/table1-pause).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,7 @@ M=$((1 << 20))
 
 declare -A paper=([1]="28.3 (0 swaps)" [100]=27.9 [1000]=29.8 [10000]=44.3)
 rows=() growth=()
+[ -z "${BENCH_CSV:-}" ] || echo "swaps_per_batch,batches,mean_ms,min_ms,max_ms,stop_ms,copy_ms,remap_ms,remap_per_swap_us,paper_ms" > "$BENCH_CSV"
 for n in $SIZES; do
     echo "bench-swap: batches of $n swaps..." >&2
     d=$W/$n; mkdir -p "$d"
@@ -37,6 +39,8 @@ for n in $SIZES; do
     [ -n "$row" ] || { echo "bench-swap: no full batch of $n swaps" >&2; continue; }
     read -r c mean min max stop copy remap per <<< "$row"
     rows+=("| $n | $c | **$mean** | $min | $max | $stop | $copy | $remap | $per | ${paper[$n]} |")
+    [ -z "${BENCH_CSV:-}" ] ||
+        echo "$n,$c,$mean,$min,$max,$stop,$copy,$remap,$per,${paper[$n]%% *}" >> "$BENCH_CSV"
     if [ "$n" = 1000 ]; then
         growth+=($(sed -n 's/.*done=\([0-9]*\) .*remap=\([0-9]*\)ns mappings=\([0-9]*\).*/\1 \2 \3/p' "$d/trace" |
             awk '$1 >= 100 { printf "%d:%.2f ", $3, $2 / $1 / 1e3 }'))
