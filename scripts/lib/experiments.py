@@ -101,15 +101,16 @@ def run_all(args, specs):
                     return
                 i, spec, d = todo.pop(0)
             t = time.monotonic()
-            cmd = [RUN, "--workload", spec["workload"], "-o", d, "--quiet",
+            cmd = [RUN, "--workload", spec["workload"], "-o", d,
                    "--mem", spec["mem"], "--dram-ratio", str(spec["ratio"]),
                    "--placement", spec["placement"], "--scale", str(spec["scale"])]
             for k, v in spec.get("extra", {}).items():
                 cmd += ["--" + k, str(v)]
-            p = subprocess.run(cmd, capture_output=True, text=True)
+            # Its progress and errors go to stderr as they come.
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL)
             with lock:
                 if p.returncode != 0 or not os.path.exists(os.path.join(d, "summary.json")):
-                    failures.append("%s: %s" % (key(spec), p.stderr.strip()[-1500:]))
+                    failures.append("%s (exit %d; see above and %s)" % (key(spec), p.returncode, d))
                     print("experiments: FAILED %s" % key(spec), flush=True)
                     continue
                 with open(os.path.join(d, "summary.json")) as fh:
@@ -159,7 +160,8 @@ def settings(r):
 def write_csv(path, fields, rows):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
+        # Unix line ends: the shell tools reading these see "\r" otherwise.
+        w = csv.writer(fh, lineterminator="\n")
         w.writerow(fields)
         for row in rows:
             w.writerow([row[f] for f in fields])
