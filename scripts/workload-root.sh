@@ -38,7 +38,7 @@ for pv in $missing; do
     p=${pv%%=*} v=${pv#*=}
     ls "$DL/${p}_"*"${v#*:}"_*.deb > /dev/null 2>&1 && continue
     echo "workload-root: downloading $pv"
-    (cd "$DL" && apt-get -qq -o APT::Sandbox::User=root download "$pv") || die "cannot download $pv"
+    (cd "$DL" && apt-get -qq -o APT::Sandbox::User=root download "$pv") || die "cannot download $pv (stale package lists? run 'sudo apt-get update')"
 done
 
 srcver=$(sh "$TOP/scripts/apt-private.sh" srcversion "$COMPILE_SRC")
