@@ -1,10 +1,13 @@
 # raminate: hybrid DRAM/NVM memory for QEMU/KVM guests.
 #
-#   make          build build/qemu-system-x86_64, the test guest kit and
-#                 build/raminate-sim (the trace simulator)
+#   make          build build/qemu-system-x86_64, the test guest kit,
+#                 build/raminate-sim (the trace simulator) and the patched
+#                 KVM modules with their tests
 #   make demo     boot a hybrid-memory VM (the RAMinate paper's command line)
 #   make check    run every test
 #   make deps     install the Debian packages the build needs (idempotent)
+#   make kvm-modules  build/kvm/{kvm,kvm-amd,kvm-intel}.ko for Debian's
+#                 trixie 6.12 kernel with linux-patches/, and their tests
 #   make bench    a short subset of the experiments, end to end, into
 #                 build/bench-results (the pause per swap batch, written
 #                 bytes of two workloads, a timeline)
@@ -15,10 +18,10 @@
 RAMINATE_CACHE ?= $(HOME)/.cache/raminate
 export RAMINATE_CACHE
 
-.PHONY: all deps qemu guest-kit sim plugin workloads demo check bench bench-swap \
-	results clean distclean
+.PHONY: all deps qemu guest-kit sim plugin workloads kvm-modules demo check bench \
+	bench-swap results clean distclean
 
-all: qemu guest-kit sim plugin workloads
+all: qemu guest-kit sim plugin workloads kvm-modules
 
 deps:
 	@sh scripts/deps.sh
@@ -32,6 +35,18 @@ guest-kit: deps
 # The measurement workloads' Debian packages, unpacked (not installed).
 workloads: deps
 	@sh scripts/workload-root.sh
+
+# The patched KVM modules, and the selftest-style programs that exercise
+# their ioctls from a TCG guest (against the patched UAPI headers).
+KVM_TESTS = build/kvm/tests/harvest_test build/kvm/tests/swap_test
+
+kvm-modules: deps
+	@sh scripts/build-kvm.sh
+	@$(MAKE) --no-print-directory $(KVM_TESTS)
+
+build/kvm/tests/%: tests/kvm/%.c tests/kvm/l2vm.c tests/kvm/l2vm.h build/kvm/release
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -static -pthread -Ibuild/kvm/usr/include -o $@ $< tests/kvm/l2vm.c
 
 # The trace simulator, built on the engine's own policy library.
 sim: build/raminate-sim
@@ -76,7 +91,7 @@ results: all
 
 clean:
 	rm -rf build/qemu-build build/guest build/raminate-sim build/tests build/workload-root \
-	       build/results-runs build/bench-results
+	       build/results-runs build/bench-results build/kvm
 
 distclean:
 	rm -rf build
