@@ -77,8 +77,10 @@ if [ "$(cat "$L"/applied/*.patch 2>/dev/null | sha256sum)" != \
     done
     for p in $series; do
         echo "build-kvm: applying $(basename "$p")"
-        patch -d "$S" -p1 -s -f < "$p" > /dev/null ||
+        # A dry run first: a patch that does not apply leaves no debris.
+        patch -d "$S" -p1 -s -f --dry-run < "$p" > /dev/null ||
             die "$(basename "$p") does not apply to $srcpkg $version"
+        patch -d "$S" -p1 -s -f < "$p" > /dev/null
         cp "$p" "$L/applied/"
     done
 fi
