@@ -566,7 +566,8 @@ static void container_class_init_knobs(ObjectClass *oc)
                                    container_get_tracker,
                                    container_set_tracker);
     object_class_property_set_description(oc, "tracker",
-        "How writes are tracked: auto, tcg or kvm-dirty-log (default: auto)");
+        "How writes are tracked: auto, tcg, kvm-dirty-log or kvm-raminate "
+        "(default: auto)");
     object_class_property_add_enum(oc, "placement", "RaminatePolicy",
                                    &RaminatePolicy_lookup,
                                    container_get_placement,

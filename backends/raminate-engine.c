@@ -4,12 +4,14 @@
  * One thread per hybrid-memory container.  Every scan interval it collects
  * the pages written in the epoch (tracker) and feeds them to the placement
  * policy; every swap interval it asks the policy for a plan and carries it
- * out in one batch with the vCPUs paused (swapper).  Only the batch pauses
- * the guest; tracking and planning run beside it.
+ * out in one batch (swapper): KVM swaps what it can with the guest running,
+ * the rest is swapped with the vCPUs paused.  Only that pause stops the
+ * guest; tracking and planning run beside it.
  *
  * Locking: the engine thread takes the BQL to collect and to swap, and its
  * own lock, never both at once, to update the policy and the statistics.
- * The monitor, holding the BQL, takes the engine lock to read them.
+ * The monitor, holding the BQL, takes the engine lock to read them.  The
+ * tracker in force changes with both held.
  *
  * Copyright (c) 2026 raminate developers
  *
@@ -56,8 +58,8 @@ struct RaminateEngine {
     char *placement_path;
     uint8_t *placement;         /* mapped placement-file: 1 = in NVM */
     uint64_t epochs, dirty_last, dirty_dram_last, dirty_total, dirty_dram;
-    uint64_t swaps, swaps_failed, batches;
-    uint64_t pause_last, pause_min, pause_max, pause_sum;
+    uint64_t swaps, swaps_failed, kvm_swaps, batches;
+    RaminatePauseStats pause, batch;   /* .mean holds the sum */
 };
 
 static RmPolicyKind policy_kind(RaminatePolicy p)
@@ -91,7 +93,7 @@ static void engine_scan(RaminateEngine *e, GArray *written)
 
     g_array_set_size(written, 0);
     bql_lock();
-    raminate_tracker_collect(&e->c->parent_obj.mr, written);
+    raminate_tracker_collect(e->tracker, &e->c->parent_obj.mr, written);
     bql_unlock();
 
     qemu_mutex_lock(&e->lock);
@@ -121,13 +123,22 @@ static void engine_scan(RaminateEngine *e, GArray *written)
     qemu_mutex_unlock(&e->lock);
 }
 
+static void add_duration(RaminatePauseStats *st, uint64_t batches,
+                         uint64_t ns)
+{
+    st->last = ns;
+    st->mean += ns;
+    st->max = MAX(st->max, ns);
+    st->min = batches == 1 ? ns : MIN(st->min, ns);
+}
+
 static void engine_swap(RaminateEngine *e)
 {
     g_autofree RmSwap *plan = NULL;
     g_autofree bool *ok = NULL;
-    size_t n, room;
+    size_t n, room, live;
     uint32_t done = 0;
-    int64_t t0, t1, t_stopped, t_swapped;
+    int64_t t0, t1, t_pause = 0, t_stopped = 0, t_swapped = 0, t_resumed = 0;
     uint64_t mappings = 0, copy_ns, remap_ns;
     RmPolicyStats stats;
 
@@ -141,25 +152,36 @@ static void engine_swap(RaminateEngine *e)
         return;
     }
 
-    /* Stay clear of vm.max_map_count: a failed remap costs a retry. */
-    room = MIN(n, raminate_swapper_headroom(e->swapper, &mappings));
     ok = g_new0(bool, n);
     bql_lock();
     t0 = get_clock();
-    pause_all_vcpus();
-    t_stopped = get_clock();
-    for (size_t i = 0; i < room; i++) {
-        int err = raminate_swapper_swap(e->swapper, plan[i].hot,
-                                        plan[i].cold);
+    live = raminate_swapper_swap_live(e->swapper, plan, n, ok);
+    /* Stay clear of vm.max_map_count: a failed remap costs a retry. */
+    room = live == n ? 0 : MIN(n - live,
+                               raminate_swapper_headroom(e->swapper,
+                                                         &mappings));
+    if (room) {
+        t_pause = get_clock();
+        pause_all_vcpus();
+        t_stopped = get_clock();
+        for (size_t i = 0; i < n && room; i++) {
+            int err;
 
-        ok[i] = !err;
-        done += ok[i];
-        if (err) {
-            trace_raminate_swap_fail(e->id, plan[i].hot, plan[i].cold, -err);
+            if (ok[i]) {
+                continue;
+            }
+            room--;
+            err = raminate_swapper_swap(e->swapper, plan[i].hot, plan[i].cold);
+            ok[i] = !err;
+            if (err) {
+                trace_raminate_swap_fail(e->id, plan[i].hot, plan[i].cold,
+                                         -err);
+            }
         }
+        t_swapped = get_clock();
+        resume_all_vcpus();
+        t_resumed = get_clock();
     }
-    t_swapped = get_clock();
-    resume_all_vcpus();
     t1 = get_clock();
     bql_unlock();
     raminate_swapper_take_times(e->swapper, &copy_ns, &remap_ns);
@@ -167,6 +189,7 @@ static void engine_swap(RaminateEngine *e)
     qemu_mutex_lock(&e->lock);
     for (size_t i = 0; i < n; i++) {
         rm_policy_swapped(e->policy, &plan[i], ok[i]);
+        done += ok[i];
         if (ok[i] && e->placement) {
             e->placement[plan[i].hot] = RM_TIER_DRAM;
             e->placement[plan[i].cold] = RM_TIER_NVM;
@@ -174,17 +197,15 @@ static void engine_swap(RaminateEngine *e)
     }
     e->swaps += done;
     e->swaps_failed += n - done;
+    e->kvm_swaps += live;
     e->batches++;
-    e->pause_last = t1 - t0;
-    e->pause_sum += e->pause_last;
-    e->pause_max = MAX(e->pause_max, e->pause_last);
-    e->pause_min = e->batches == 1 ? e->pause_last
-                                   : MIN(e->pause_min, e->pause_last);
+    add_duration(&e->batch, e->batches, t1 - t0);
+    add_duration(&e->pause, e->batches, t_resumed - t_pause);
     qemu_mutex_unlock(&e->lock);
-    /* Stopping and resuming the vCPUs is what the batch costs beyond swaps. */
-    trace_raminate_swap_batch(e->id, done, n - done, t1 - t0,
-                              (t1 - t0) - (t_swapped - t_stopped), copy_ns,
-                              remap_ns, mappings);
+    /* Stopping and resuming the vCPUs is what the pause costs beyond swaps. */
+    trace_raminate_swap_batch(e->id, done, n - done, t_resumed - t_pause,
+                              (t_resumed - t_pause) - (t_swapped - t_stopped),
+                              copy_ns, remap_ns, mappings);
 }
 
 static void *engine_thread(void *opaque)
@@ -338,7 +359,7 @@ RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
     }
     if (!e->policy || !engine_open_trace(e, c->params.trace_file, errp) ||
         !engine_open_placement(e, c->params.placement_file, errp) ||
-        !raminate_tracker_start(errp)) {
+        !raminate_tracker_start(e->tracker, &c->parent_obj.mr, errp)) {
         error_prepend(errp, "memory-backend-container '%s': ", e->id);
         rm_policy_free(e->policy);
         g_free(e);
@@ -361,7 +382,7 @@ void raminate_engine_stop(RaminateEngine *e)
     bql_unlock();
     qemu_thread_join(&e->thread);
     bql_lock();
-    raminate_tracker_stop();
+    raminate_tracker_stop(e->tracker);
     if (e->trace) {
         fclose(e->trace);
     }
@@ -379,7 +400,9 @@ bool raminate_engine_reconfigure(RaminateEngine *e, Error **errp)
     RaminateTracker tracker;
     bool ok = true;
 
-    if (!raminate_tracker_resolve(want->tracker, &tracker, errp)) {
+    if (!raminate_tracker_resolve(want->tracker, &tracker, errp) ||
+        (tracker != e->tracker &&
+         !raminate_tracker_start(tracker, &e->c->parent_obj.mr, errp))) {
         return false;
     }
     qemu_mutex_lock(&e->lock);
@@ -394,9 +417,14 @@ bool raminate_engine_reconfigure(RaminateEngine *e, Error **errp)
                      want->cmq_levels != e->p.cmq_levels;
         e->p = *want;
         e->p.trace_file = e->p.placement_file = NULL;
-        e->tracker = tracker;
+        if (tracker != e->tracker) {
+            raminate_tracker_stop(e->tracker);
+            e->tracker = tracker;
+        }
         rm_policy_set_lifetime(e->policy, want->lifetime_ms);
         qemu_cond_signal(&e->wake);
+    } else if (tracker != e->tracker) {
+        raminate_tracker_stop(tracker);
     }
     qemu_mutex_unlock(&e->lock);
     return ok;
@@ -428,6 +456,9 @@ static int add_info(Object *obj, void *opaque)
     info->cmq_levels = c->params.cmq_levels;
     info->lifetime_ms = c->params.lifetime_ms;
     info->pause_ns = g_new0(RaminatePauseStats, 1);
+    info->batch_ns = g_new0(RaminatePauseStats, 1);
+    info->swapper = c->swapper ? raminate_swapper_method(c->swapper)
+                               : RAMINATE_SWAP_METHOD_REMAP;
     if (e) {
         qemu_mutex_lock(&e->lock);
         rm_policy_stats(e->policy, now_ms(), &stats);
@@ -439,11 +470,12 @@ static int add_info(Object *obj, void *opaque)
         info->dirty_dram_total = e->dirty_dram;
         info->swaps = e->swaps;
         info->swaps_failed = e->swaps_failed;
+        info->kvm_swaps = e->kvm_swaps;
         info->batches = e->batches;
-        info->pause_ns->last = e->pause_last;
-        info->pause_ns->min = e->pause_min;
-        info->pause_ns->max = e->pause_max;
-        info->pause_ns->mean = e->batches ? e->pause_sum / e->batches : 0;
+        *info->pause_ns = e->pause;
+        *info->batch_ns = e->batch;
+        info->pause_ns->mean = e->batches ? e->pause.mean / e->batches : 0;
+        info->batch_ns->mean = e->batches ? e->batch.mean / e->batches : 0;
         qemu_mutex_unlock(&e->lock);
     }
     info->dram_pages = stats.dram_pages;
@@ -513,11 +545,16 @@ void hmp_info_raminate(Monitor *mon, const QDict *qdict)
         monitor_printf(mon, "  pages: %" PRIu64 " DRAM, %" PRIu64 " NVM, %"
                        PRIu64 " hot in NVM\n", i->dram_pages, i->nvm_pages,
                        i->hot_nvm_pages);
-        monitor_printf(mon, "  swaps %" PRIu64 ", failed %" PRIu64 ", in %"
-                       PRIu64 " batches; pause per batch (us) last %" PRIu64
-                       " min %" PRIu64 " mean %" PRIu64 " max %" PRIu64 "\n",
-                       i->swaps, i->swaps_failed, i->batches,
+        monitor_printf(mon, "  swaps %" PRIu64 " (%" PRIu64 " by KVM), "
+                       "failed %" PRIu64 ", in %" PRIu64 " batches, swapper "
+                       "%s\n", i->swaps, i->kvm_swaps, i->swaps_failed,
+                       i->batches, RaminateSwapMethod_str(i->swapper));
+        monitor_printf(mon, "  per batch (us): pause last %" PRIu64 " min %"
+                       PRIu64 " mean %" PRIu64 " max %" PRIu64 "; time last %"
+                       PRIu64 " mean %" PRIu64 " max %" PRIu64 "\n",
                        i->pause_ns->last / 1000, i->pause_ns->min / 1000,
-                       i->pause_ns->mean / 1000, i->pause_ns->max / 1000);
+                       i->pause_ns->mean / 1000, i->pause_ns->max / 1000,
+                       i->batch_ns->last / 1000, i->batch_ns->mean / 1000,
+                       i->batch_ns->max / 1000);
     }
 }

@@ -13,6 +13,10 @@
  * vm.max_map_count bounds how many pages can sit away from their original
  * storage.  raminate_swapper_headroom() keeps swaps within it.
  *
+ * With the patched KVM and memory it can swap (/dev/mem), the kernel does
+ * the same with the guest running (raminate_swapper_swap_live()): it
+ * exchanges the two frames in QEMU's page tables, splitting no mapping.
+ *
  * Copyright (c) 2026 raminate developers
  *
  * This work is licensed under the terms of the GNU GPL, version 2 or later.
@@ -39,6 +43,7 @@ struct RaminateSwapper {
     uint32_t *storage;          /* storage slot now at each page */
     uint64_t max_map_count;
     uint64_t copy_ns, remap_ns;  /* for the benchmark's cost breakdown */
+    bool kvm;                   /* KVM_SWAP_GFNS for what it can */
     uint8_t **shadow;           /* each source mapped whole */
     uint8_t bounce[PAGE];
 };
@@ -73,6 +78,7 @@ RaminateSwapper *raminate_swapper_new(uint8_t *base, uint64_t size,
     for (uint32_t i = 0; i < s->npages; i++) {
         s->storage[i] = i;
     }
+    s->kvm = raminate_kvm_can_swap();
     s->max_map_count = 65530;
     if (g_file_get_contents("/proc/sys/vm/max_map_count", &max, NULL, NULL)) {
         s->max_map_count = g_ascii_strtoull(max, NULL, 10);
@@ -167,6 +173,35 @@ int raminate_swapper_swap(RaminateSwapper *s, uint32_t a, uint32_t b)
     s->storage[a] = sb;
     s->storage[b] = sa;
     return 0;
+}
+
+size_t raminate_swapper_swap_live(RaminateSwapper *s, const RmSwap *plan,
+                                  size_t n, bool *ok)
+{
+    size_t done = 0;
+
+    if (!s->kvm) {
+        return 0;
+    }
+    /* A file or device-dax source is not PFN-mapped: remap from now on. */
+    if (raminate_kvm_swap(s->base, plan, n, ok) == -EOPNOTSUPP) {
+        s->kvm = false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ok[i]) {
+            uint32_t slot = s->storage[plan[i].hot];
+
+            s->storage[plan[i].hot] = s->storage[plan[i].cold];
+            s->storage[plan[i].cold] = slot;
+            done++;
+        }
+    }
+    return done;
+}
+
+RaminateSwapMethod raminate_swapper_method(const RaminateSwapper *s)
+{
+    return s->kvm ? RAMINATE_SWAP_METHOD_KVM : RAMINATE_SWAP_METHOD_REMAP;
 }
 
 uint32_t raminate_swapper_storage(const RaminateSwapper *s, uint32_t page)

@@ -1,13 +1,13 @@
 /*
  * raminate: the write tracker
  *
- * Which guest pages were written in each epoch, from QEMU's dirty memory
- * log through its own client, DIRTY_MEMORY_RAMINATE, so that it never
- * disturbs migration.  TCG fills the log from its not-dirty write path
- * ("tcg"); with KVM, QEMU pulls KVM's dirty page log into it
- * ("kvm-dirty-log": write-protection faults on the first write to each page
- * per epoch).  The patched KVM's dirty-bit harvest ("kvm-raminate") is to
- * slot in beside these.
+ * Which guest pages were written in each epoch.  Two trackers read QEMU's
+ * dirty memory log through its own client, DIRTY_MEMORY_RAMINATE, so that
+ * they never disturb migration: TCG fills the log from its not-dirty write
+ * path ("tcg"); with stock KVM, QEMU pulls KVM's dirty page log into it
+ * ("kvm-dirty-log": a write-protection fault on the first write to each
+ * page per epoch).  With the patched KVM, "kvm-raminate" reads and clears
+ * the dirty bits of KVM's TDP page tables instead: no faults at all.
  *
  * Copyright (c) 2026 raminate developers
  *
@@ -16,6 +16,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "exec/ram_addr.h"
 #include "system/kvm.h"
@@ -34,7 +35,8 @@ bool raminate_tracker_resolve(RaminateTracker want, RaminateTracker *got,
             return true;
         }
         if (kvm_enabled()) {
-            *got = RAMINATE_TRACKER_KVM_DIRTY_LOG;
+            *got = raminate_kvm_can_harvest() ? RAMINATE_TRACKER_KVM_RAMINATE
+                                              : RAMINATE_TRACKER_KVM_DIRTY_LOG;
             return true;
         }
         error_setg(errp, "raminate: no write tracker for this accelerator; "
@@ -57,6 +59,15 @@ bool raminate_tracker_resolve(RaminateTracker want, RaminateTracker *got,
             return false;
         }
         break;
+    case RAMINATE_TRACKER_KVM_RAMINATE:
+        if (!raminate_kvm_can_harvest()) {
+            error_setg(errp, "raminate: tracker=kvm-raminate needs -accel kvm "
+                       "with raminate's KVM modules (KVM_CAP_TDP_HARVEST)");
+            error_append_hint(errp, "Build and load them (make kvm-modules, "
+                              "docs/kvm.md), or use tracker=auto.\n");
+            return false;
+        }
+        break;
     default:
         g_assert_not_reached();
     }
@@ -64,8 +75,25 @@ bool raminate_tracker_resolve(RaminateTracker want, RaminateTracker *got,
     return true;
 }
 
-bool raminate_tracker_start(Error **errp)
+static bool uses_dirty_log(RaminateTracker t)
 {
+    return t != RAMINATE_TRACKER_KVM_RAMINATE;
+}
+
+bool raminate_tracker_start(RaminateTracker t, MemoryRegion *mr,
+                            Error **errp)
+{
+    g_autoptr(GArray) stale = NULL;
+
+    if (!uses_dirty_log(t)) {
+        /*
+         * KVM installs writable mappings with the dirty bit set: the first
+         * harvest reports every page mapped so far.  Take it now.
+         */
+        stale = g_array_new(false, false, sizeof(uint32_t));
+        raminate_tracker_collect(t, mr, stale);
+        return true;
+    }
     if (tracking_users == 0 &&
         !memory_global_dirty_log_start(GLOBAL_DIRTY_RAMINATE, errp)) {
         return false;
@@ -74,20 +102,35 @@ bool raminate_tracker_start(Error **errp)
     return true;
 }
 
-void raminate_tracker_stop(void)
+void raminate_tracker_stop(RaminateTracker t)
 {
+    if (!uses_dirty_log(t)) {
+        return;
+    }
     assert(tracking_users > 0);
     if (--tracking_users == 0) {
         memory_global_dirty_log_stop(GLOBAL_DIRTY_RAMINATE);
     }
 }
 
-void raminate_tracker_collect(MemoryRegion *mr, GArray *pages)
+void raminate_tracker_collect(RaminateTracker t, MemoryRegion *mr,
+                              GArray *pages)
 {
     uint64_t size = memory_region_size(mr);
     ram_addr_t base = memory_region_get_ram_addr(mr);
     g_autofree DirtyBitmapSnapshot *snap = NULL;
     const uint64_t word = BITS_PER_LONG * TARGET_PAGE_SIZE;
+
+    if (!uses_dirty_log(t)) {
+        int ret = raminate_kvm_harvest(memory_region_get_ram_ptr(mr), size,
+                                       pages);
+
+        if (ret < 0) {
+            warn_report_once("raminate: KVM_TDP_HARVEST failed: %s",
+                             strerror(-ret));
+        }
+        return;
+    }
 
     /* Pull the accelerator's log (KVM) into QEMU's bitmaps. */
     memory_global_dirty_log_sync(false);

@@ -5,7 +5,9 @@
  *   tracker  (raminate-tracker.c)  which pages were written in an epoch
  *   policy   (raminate-policy.c)   where pages should be: pure C
  *   swapper  (raminate-swapper.c)  exchanges two pages' storage and data
- * and the engine (raminate-engine.c) that drives them each epoch.
+ * and the engine (raminate-engine.c) that drives them each epoch.  The
+ * patched KVM's primitives (raminate-kvm.c) serve the tracker and the
+ * swapper where KVM has them.
  *
  * Copyright (c) 2026 raminate developers
  *
@@ -16,6 +18,7 @@
 #ifndef RAMINATE_H
 #define RAMINATE_H
 
+#include "qapi/qapi-types-machine.h"
 #include "qapi/qapi-types-qom.h"
 #include "exec/memory.h"
 #include "raminate-policy.h"
@@ -59,6 +62,16 @@ void raminate_swapper_free(RaminateSwapper *s);
  * case nothing changed.
  */
 int raminate_swapper_swap(RaminateSwapper *s, uint32_t a, uint32_t b);
+/*
+ * Swap what KVM can of @plan[0..n-1] with the guest running (KVM_SWAP_GFNS),
+ * setting ok[i] for each pair done; returns how many.  The others need
+ * raminate_swapper_swap() with the vCPUs paused.  The first time KVM
+ * cannot swap this memory at all, the swapper stops asking it.
+ */
+size_t raminate_swapper_swap_live(RaminateSwapper *s, const RmSwap *plan,
+                                  size_t n, bool *ok);
+/* RAMINATE_SWAP_METHOD_KVM while KVM swaps pages, else _REMAP. */
+RaminateSwapMethod raminate_swapper_method(const RaminateSwapper *s);
 /* The storage slot (page of original storage) now backing @page. */
 uint32_t raminate_swapper_storage(const RaminateSwapper *s, uint32_t page);
 MemoryTier raminate_swapper_tier(const RaminateSwapper *s, uint32_t page);
@@ -76,13 +89,37 @@ void raminate_swapper_take_times(RaminateSwapper *s, uint64_t *copy_ns,
 /* Pick the tracker for @want with this accelerator, or explain why not. */
 bool raminate_tracker_resolve(RaminateTracker want, RaminateTracker *got,
                               Error **errp);
-bool raminate_tracker_start(Error **errp);
-void raminate_tracker_stop(void);
+/*
+ * Start or stop tracking with @t for the memory of @mr.  The trackers that
+ * read QEMU's dirty log share it.
+ */
+bool raminate_tracker_start(RaminateTracker t, MemoryRegion *mr,
+                            Error **errp);
+void raminate_tracker_stop(RaminateTracker t);
 /*
  * Append to @pages the pages of @mr written since the last call, as page
  * numbers within @mr, and re-arm tracking for them.  Needs the BQL.
  */
-void raminate_tracker_collect(MemoryRegion *mr, GArray *pages);
+void raminate_tracker_collect(RaminateTracker t, MemoryRegion *mr,
+                              GArray *pages);
+
+/* --- the patched KVM (raminate-kvm.c) --------------------------------- */
+
+bool raminate_kvm_can_harvest(void);
+bool raminate_kvm_can_swap(void);
+/*
+ * Append to @pages the pages of [@host, @host + @size) that the guest wrote
+ * since the last harvest (KVM_TDP_HARVEST), numbered from @host.  Returns 0
+ * or a negative errno.
+ */
+int raminate_kvm_harvest(void *host, uint64_t size, GArray *pages);
+/*
+ * Exchange the pages of each pair of @plan[0..n-1], numbered from @base,
+ * with KVM_SWAP_GFNS, setting ok[i] for the pairs done.  Returns 0, or
+ * -EOPNOTSUPP once KVM cannot swap this memory at all.
+ */
+int raminate_kvm_swap(uint8_t *base, const RmSwap *plan, size_t n,
+                      bool *ok);
 
 /* --- engine --------------------------------------------------------- */
 
