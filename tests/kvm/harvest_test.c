@@ -30,16 +30,6 @@
 /* Data slot k: 256 MiB apart from DATA_GPA, inside the identity map. */
 #define SLOT_GPA(k) (DATA_GPA + (k) * (256UL << 20))
 
-static unsigned long long rng = 88172645463325252ULL;
-
-static uint64_t next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static int harvest(struct vm *vm, uint32_t slot, uint64_t first,
 		   uint64_t num, uint64_t *dirty, uint64_t *accessed)
 {
@@ -94,8 +84,8 @@ static uint64_t epochs(struct vm *vm, uint32_t slot, uint64_t gpa, int n,
 
 		memset(want_w, 0, sizeof(want_w));
 		for (uint64_t p = 0; p < NPAGES; p++) {
-			uint64_t r = next_random() % 8;
-			uint64_t off = (next_random() % 512) * 8;
+			uint64_t r = test_random() % 8;
+			uint64_t off = (test_random() % 512) * 8;
 
 			if (r == 0) {		/* written */
 				guest_write(vm, gpa + p * PAGE_SIZE + off, 1, 8,
@@ -159,7 +149,7 @@ static uint64_t dirty_log_faults(struct vm *vm, int slot, uint64_t gpa,
 	faults = vcpu_stat(vm, "pf_taken");
 	for (int e = 0; e < n; e++) {
 		for (uint64_t p = 0; p < NPAGES; p++) {
-			if (next_random() % 8 == 0) {
+			if (test_random() % 8 == 0) {
 				guest_write(vm, gpa + p * PAGE_SIZE, 1, 8, e);
 				written++;
 			}

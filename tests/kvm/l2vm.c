@@ -294,6 +294,16 @@ void *map_devmem(uint64_t phys, uint64_t size)
 	return p;
 }
 
+uint64_t test_random(void)
+{
+	static uint64_t x = 0x2545f4914f6cdd1dULL;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
 static uint64_t parse_size(const char *s)
 {
 	char *end;

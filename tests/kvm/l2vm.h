@@ -66,6 +66,9 @@ void *alloc_anon(uint64_t size, bool huge);
 /* A shared mapping of physical memory from /dev/mem. */
 void *map_devmem(uint64_t phys, uint64_t size);
 
+/* A fixed pseudo-random sequence (xorshift), the same in every run. */
+uint64_t test_random(void);
+
 /* Parse "PHYS:SIZE" (hex or decimal, K/M/G suffixes on SIZE). */
 void parse_range(const char *arg, uint64_t *phys, uint64_t *size);
 

@@ -40,16 +40,6 @@ static uint8_t *guest_view;	/* the memslot's mapping: what the guest sees */
 static uint8_t *frame_view;	/* the same physical range, mapped again */
 static uint64_t *frame_of;	/* the frame (page of the range) behind each gfn */
 
-static unsigned long long rng = 0x2545f4914f6cdd1dULL;
-
-static uint64_t next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static uint64_t gfn(uint64_t page)
 {
 	return DATA_GPA / PAGE_SIZE + page;
@@ -150,10 +140,10 @@ static void random_pairs(struct kvm_gfn_pair *pairs, uint64_t *pages,
 			 uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t a = next_random() % npages, b;
+		uint64_t a = test_random() % npages, b;
 
 		do {
-			b = next_random() % npages;
+			b = test_random() % npages;
 		} while (b == a);
 		pairs[i].gfn[0] = gfn(a);
 		pairs[i].gfn[1] = gfn(b);
