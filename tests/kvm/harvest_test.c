@@ -11,9 +11,11 @@
  *   - a 2 MiB mapping reports all of its 512 pages;
  *   - the same on /dev/mem-backed memory (--devmem PHYS:SIZE), the
  *     hybrid-memory case;
- *   - bad arguments get errors.
+ *   - bad arguments get errors;
+ *   - with --no-tdp (kvm_amd npt=0: shadow paging, no TDP dirty bits),
+ *     the capability is 0 and the ioctl fails with EOPNOTSUPP.
  *
- *   harvest_test [--devmem PHYS:SIZE] [--epochs N]
+ *   harvest_test [--devmem PHYS:SIZE] [--epochs N] [--no-tdp]
  *
  * Copyright (c) 2026 raminate developers
  */
@@ -135,6 +137,21 @@ static void prime(struct vm *vm, uint32_t slot, uint64_t gpa)
 		    NPAGES, count_bits(dirty, WORDS));
 }
 
+/* Without TDP dirty bits there is nothing to harvest. */
+static void unsupported(struct vm *vm)
+{
+	uint64_t map[1];
+	int cap = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_TDP_HARVEST);
+
+	vm_add_slot(vm, 1, SLOT_GPA(0), alloc_anon(64 * PAGE_SIZE, false),
+		    64 * PAGE_SIZE, 0);
+	guest_write(vm, SLOT_GPA(0), 64, PAGE_SIZE, 1);
+	TEST_ASSERT(cap == 0, "KVM_CAP_TDP_HARVEST is %d without TDP", cap);
+	TEST_ASSERT(harvest(vm, 1, 0, 64, map, NULL) == -EOPNOTSUPP,
+		    "harvest without TDP: %s, want EOPNOTSUPP", strerror(errno));
+	printf("without TDP: KVM_CAP_TDP_HARVEST 0, KVM_TDP_HARVEST EOPNOTSUPP\n");
+}
+
 /* The same pattern through dirty logging, for its fault count. */
 static uint64_t dirty_log_faults(struct vm *vm, int slot, uint64_t gpa,
 				 void *mem, int n)
@@ -248,10 +265,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "devmem", required_argument, NULL, 'd' },
 		{ "epochs", required_argument, NULL, 'e' },
+		{ "no-tdp", no_argument, NULL, 'n' },
 		{ 0 }
 	};
 	uint64_t phys = 0, size = 0, harvest_faults, log_faults;
 	int n = 40, c, cap;
+	bool no_tdp = false;
 	struct vm *vm;
 	void *mem;
 
@@ -260,11 +279,18 @@ int main(int argc, char **argv)
 			parse_range(optarg, &phys, &size);
 		else if (c == 'e')
 			n = atoi(optarg);
+		else if (c == 'n')
+			no_tdp = true;
 		else
 			return 2;
 	}
 
 	vm = vm_create();
+	if (no_tdp) {
+		unsupported(vm);
+		printf("PASS\n");
+		return 0;
+	}
 	cap = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_TDP_HARVEST);
 	TEST_ASSERT(cap == 1, "KVM_CAP_TDP_HARVEST is %d", cap);
 
