@@ -27,7 +27,7 @@ echo
     dmesg | grep -E "BIOS-e820: .*usable" | sed "s/^.*BIOS-e820/guest: BIOS-e820/"
     echo "guest: a 16 MiB write-hot set (4096 pages) in NVM, rewritten every 20 ms"
     echo 0 > /proc/sys/vm/compact_unevictable_allowed
-    hotset 1 1024 4096 1024 45' "${args[@]}" > /dev/null 2>&1 &
+    hotset 1 1024 4096 1024 75' "${args[@]}" > /dev/null 2>&1 &
 
 "$QMP" "$D/qmp" wait
 echo "== The container and its children (qom-get):"
@@ -46,17 +46,19 @@ echo "== RAMinate at work (query-raminate each second; defaults: scan 1 s, swap 
 printf '  %4s %6s %16s %10s %8s %12s %12s\n' time epochs "written/epoch" "in DRAM" swaps "hot in NVM" "last pause"
 for t in $(seq 1 30); do
     sleep 1
-    "$QMP" "$D/qmp" query-raminate | python3 -c "
+    # The guest's program ends after a minute: so does the table.
+    info=$("$QMP" "$D/qmp" query-raminate 2> /dev/null) || break
+    python3 -c "
 import json, sys
-i = json.load(sys.stdin)[0]
+i = json.loads(sys.argv[1])[0]
 d = i['dirty-pages']
 print('  %3ds %6d %16d %9.1f%% %8d %12d %9.1f ms' % ($t, i['epochs'], d,
       100.0 * i['dirty-dram-pages'] / d if d else 0, i['swaps'],
-      i['hot-nvm-pages'], i['pause-ns']['last'] / 1e6))"
+      i['hot-nvm-pages'], i['pause-ns']['last'] / 1e6))" "$info"
 done
 echo
-"$QMP" "$D/qmp" hmp "info raminate" | sed 's/^/  /'
-"$QMP" "$D/qmp" quit > /dev/null || true
+"$QMP" "$D/qmp" hmp "info raminate" 2> /dev/null | sed 's/^/  /' || true
+"$QMP" "$D/qmp" quit > /dev/null 2>&1 || true
 wait || true
 echo
 echo "The guest's write-hot pages started in NVM (mram0); RAMinate found them and"
