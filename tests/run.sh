@@ -4,11 +4,32 @@
 # "N passed, N failed"; exits non-zero when any test failed.
 #
 #   tests/run.sh [NAME...]      run only the named tests (e.g. paper-cmdline)
+#   tests/run.sh --burn [NAME...]
+#                               the same with one core kept busy throughout:
+#                               a slower machine, to prove the timeouts'
+#                               margins
+#
+# Timeouts follow the machine: RAMINATE_SLOWDOWN (tests/lib/common.sh) is
+# measured once here, or taken from the environment.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOG=$TOP/build/test-logs
 mkdir -p "$LOG"
+if [ "${1:-}" = --burn ]; then
+    shift
+    bash -c 'while :; do :; done' &
+    burner=$!
+    trap 'kill $burner' EXIT
+    echo "one core kept busy by process $burner"
+fi
+if [ -z "${RAMINATE_SLOWDOWN:-}" ]; then
+    t0=$(date +%s)
+    RAMINATE_SLOWDOWN=$(bash "$TOP/tests/lib/slowdown.sh" tcg) || {
+        echo "the test guest does not boot: see 'scripts/guest-run -c true'"; exit 1; }
+    export RAMINATE_SLOWDOWN
+    echo "timeouts x $RAMINATE_SLOWDOWN: a test guest booted in $(( $(date +%s) - t0 )) s (3.5 s on the reference machine)"
+fi
 passed=0 failed=0 skipped=0 failures=""
 
 run() {

@@ -9,7 +9,8 @@
  * first HOT_MB (default: all) so that the write-hot set keeps changing,
  * and verifies every page about once a second and at the end.  Each page also carries pagetag's frame tag at
  * both ends, so the host can find it in the backing files.
- * Prints "MEMCHECK pages=.. writes=.. verifies=.. mismatches=..", then
+ * Prints "FILLED pages=.." once memory is filled and the SECONDS start,
+ * "MEMCHECK pages=.. writes=.. verifies=.. mismatches=.." at the end, then
  * waits until the VM is stopped.
  *
  * Copyright (c) 2026 raminate developers
@@ -113,6 +114,8 @@ int main(int argc, char **argv)
 		pfn[i] = e & ((1ULL << 55) - 1);
 		fill((uint64_t *)(mem + i * PAGE), pfn[i], i, 0);
 	}
+	printf("FILLED pages=%" PRIu64 "\n", pages);
+	fflush(stdout);
 	end = now() + strtod(argv[5], NULL);
 	next_shift = now() + shift;
 	next_verify = now() + 1;

@@ -13,16 +13,88 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 else
     WORK=$(mktemp -d /tmp/raminate-test.XXXXXX)
 fi
+# Logs a failure shows: show_on_failure FILE... registers QEMU's own logs,
+# guest consoles and outputs; a test that fails (or stops on an error)
+# prints the last lines of each that exists, so a failed or timed-out guest
+# run says why.
+SHOW_ON_FAILURE=()
+show_on_failure() { SHOW_ON_FAILURE+=("$@"); }
 cleanup() {
-    local pids
+    local rc=$? pids f
     pids=$(jobs -p)
     [ -z "$pids" ] || kill $pids 2>/dev/null || true
+    if [ $rc != 0 ]; then
+        for f in "${SHOW_ON_FAILURE[@]}"; do
+            [ -s "$f" ] || continue
+            echo "--- last lines of $f:" >&2
+            tail -n 25 "$f" | tr -d '\r' | awk '{ print "    " $0 }' >&2
+        done
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "  [$SECONDS s] $*"; }
+
+# Timeouts follow the machine.  Machines of this kind differ 1.5-4x in speed
+# from day to day, nested KVM most, so every guest timeout and wait of the
+# tests is the time it needs on the reference machine (docs/building.md)
+# times RAMINATE_SLOWDOWN, how much longer than there the boot of a test
+# guest (a unit of guest work) takes here, never below 1.  tests/run.sh
+# measures it once per run under TCG; the nested tests measure it inside
+# their TCG guest under KVM (tests/lib/slowdown.sh); a test run on its own
+# measures it as it starts.
+slowdown_measure() {    # slowdown_measure [tcg|kvm]: print the factor
+    local accel=${1:-tcg} ref t0 t1
+    case "$accel" in
+    tcg) ref=3.5 ;;     # guest-run -c true on the reference machine
+    kvm) ref=7.4 ;;     # the same under KVM inside a TCG guest
+    esac
+    t0=$(date +%s.%N)
+    "$GUEST_RUN" --accel "$accel" --timeout 900 -c true > /dev/null 2>&1 ||
+        { echo "slowdown: a test guest under $accel did not boot in 900 s" >&2; return 1; }
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" -v r="$ref" 'BEGIN { f = (b - a) / r; printf "%.2f\n", f < 1 ? 1 : f }'
+}
+# budget SECONDS: SECONDS on the reference machine, here.
+budget() { awk -v s="$1" -v f="$RAMINATE_SLOWDOWN" 'BEGIN { printf "%d", s * f + 0.5 }'; }
+# A nested test's guest job runs this after load-kvm: the tests it then runs
+# under KVM there take their timeouts from an L2 guest's boot.
+NESTED_SLOWDOWN="RAMINATE_SLOWDOWN=\$(chroot /host bash $TOP/tests/lib/slowdown.sh kvm) || exit 1
+    export RAMINATE_SLOWDOWN
+    echo \"  timeouts under KVM in this guest x \$RAMINATE_SLOWDOWN\""
+
+# qmp_open SOCKET: one QMP connection (tests/lib/qmp.py -) for the qmp
+# calls that follow, until the next qmp_open.
+qmp_open() {
+    [ -z "${QMP_CLIENT_PID:-}" ] || kill "$QMP_CLIENT_PID" 2>/dev/null || true
+    coproc QMP_CLIENT { exec python3 "$QMP" "$1" -; }
+}
+# qmp COMMAND [ARGS-JSON [EXPR]]: print the return as JSON, or the value of
+# the Python expression EXPR of it (r); a QMP error fails the call.
+qmp() {
+    local reply
+    [ -n "${QMP_CLIENT_PID:-}" ] || { echo "qmp $1: no QMP connection: QEMU has exited" >&2; return 1; }
+    printf '%s\t%s\t%s\n' "$1" "${2:-}" "${3:-}" >&"${QMP_CLIENT[1]}"
+    IFS= read -r reply <&"${QMP_CLIENT[0]}" ||
+        { echo "qmp $1: no answer: QEMU has exited" >&2; return 1; }
+    case "$reply" in
+    error:*) echo "qmp $1: ${reply#error: }" >&2; return 1 ;;
+    esac
+    printf '%s\n' "$reply"
+}
+# qmp_quit: quit QEMU and end the connection (a `wait` that follows waits
+# for QEMU only).
+qmp_quit() {
+    [ -n "${QMP_CLIENT_PID:-}" ] || return 0
+    local pid=$QMP_CLIENT_PID
+    qmp quit > /dev/null 2>&1 || true
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+# knob OBJECT PROPERTY JSON-VALUE: qom-set on /objects/OBJECT.
+knob() { qmp qom-set "{\"path\": \"/objects/$1\", \"property\": \"$2\", \"value\": $3}" > /dev/null; }
 
 # host_prog NAME: build tests/host/NAME.c into build/tests/NAME, print its path.
 host_prog() {
@@ -68,12 +140,28 @@ hybrid_sources() {
     fi
 }
 
-# wait_for FILE PATTERN SECONDS: wait until a line of FILE matches PATTERN.
+# wait_for FILE PATTERN SECONDS: wait until a whole line of FILE (not one
+# still being written) matches PATTERN, at most SECONDS on the reference
+# machine (budget).
 wait_for() {
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
+    local i n text
+    n=$(budget "$3")
+    for ((i = 0; i < n * 10; i++)); do
+        # One read of the file; without the last line if it is unfinished.
+        text=$(cat "$1" 2>/dev/null; echo .)
+        text=${text%.}
+        case "$text" in
+        *$'\n') ;;
+        *$'\n'*) text=${text%$'\n'*} ;;
+        *) text= ;;
+        esac
+        grep -q "$2" <<< "$text" && return 0
         sleep 0.1
     done
     return 1
 }
+
+if [ -z "${RAMINATE_SLOWDOWN:-}" ]; then
+    RAMINATE_SLOWDOWN=$(slowdown_measure "${RAMINATE_ACCEL:-tcg}")
+    export RAMINATE_SLOWDOWN
+fi

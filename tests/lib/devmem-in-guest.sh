@@ -14,7 +14,7 @@ grep -i "^ *$(printf '%x' "$PHYS")-.* : Reserved" /proc/iomem > /dev/null ||
     fail "the range at $PHYS is not reserved in /proc/iomem"
 
 rc=0
-timeout 20 "$QEMU" -accel tcg -nodefaults -display none -S -m 64M \
+timeout "$(budget 20)" "$QEMU" -accel tcg -nodefaults -display none -S -m 64M \
     -object memory-backend-container,id=c,size=64M \
     -object memory-backend-devmem,id=d,size=64M,phy-offset=0x1000000,parent=c \
     -numa node,memdev=c > "$WORK/err" 2>&1 || rc=$?
@@ -52,22 +52,25 @@ note "QEMU's loads reach /dev/mem and its pmemsave of ${MB} MiB equals /dev/mem 
 # on guest memory outside the host kernel's direct map, as a memmap= range is.
 if [ -c /dev/kvm ]; then
     NONCE=$RANDOM$RANDOM
-    "$GUEST_RUN" --accel kvm --out "$WORK/l2out" --qmp "$WORK/l2qmp" --timeout 300 -c "
+    show_on_failure "$WORK/l2out" "$WORK/l2log" "$WORK/l2console"
+    "$GUEST_RUN" --accel kvm --out "$WORK/l2out" --console "$WORK/l2console" --qmp "$WORK/l2qmp" \
+        --timeout "$(budget 300)" -c "
         echo 0 > /proc/sys/vm/compact_unevictable_allowed
-        pagetag $NONCE 160 wait" -cpu host,kvm=off -m 256M \
+        pagetag $NONCE 96 wait" -cpu host,kvm=off -m 256M \
         -object memory-backend-container,id=c,size=256M,raminate=off \
         -object memory-backend-devmem,id=dram0,size=${MB}M,phy-offset=$PHYS,offset=0,parent=c \
         -object memory-backend-devmem,id=mram0,size=$((256 - MB))M,offset=${MB}M,parent=c,path="$WORK/nvm.img" \
         -numa node,memdev=c > "$WORK/l2log" 2>&1 &
-    wait_for "$WORK/l2out" '^TAGGED' 250 || { cat "$WORK/l2out" "$WORK/l2log"; fail "the KVM guest did not tag its memory"; }
+    wait_for "$WORK/l2out" '^TAGGED' 250 || fail "the KVM guest did not tag its memory"
     read -r _ pages _ _ _ < <(grep '^TAGGED' "$WORK/l2out" | tr -d '\r')
-    "$QMP" "$WORK/l2qmp" stop > /dev/null
+    qmp_open "$WORK/l2qmp"
+    qmp stop > /dev/null
     "$(host_prog layout-check)" --nonce "$NONCE" --expect "$pages" \
         --map "0:$((256 * M)):0" \
         --child "/dev/mem:$PHYS:0:$((MB * M))" \
         --child "$WORK/nvm.img:0:$((MB * M)):$((256 * M - MB * M))" > "$WORK/check" ||
         { cat "$WORK/check"; fail "the KVM guest's memory is not where the layout says"; }
     sed 's/^/  /' "$WORK/check"
-    "$QMP" "$WORK/l2qmp" quit > /dev/null || true
+    qmp_quit
     wait
 fi

@@ -12,29 +12,30 @@ export RAMINATE_DEVMEM=$1
 M=$((1 << 20))
 SECONDS_MEASURED=5
 kvm_stat() {    # kvm_stat NAME: the statistic, summed over vCPUs
-    "$QMP" "$SOCK" query-stats '{"target": "vcpu", "providers": [{"provider": "kvm", "names": ["'"$1"'"]}]}' |
-        python3 -c 'import json, sys; print(sum(s["value"] for r in json.load(sys.stdin) for s in r["stats"]))'
+    qmp query-stats '{"target": "vcpu", "providers": [{"provider": "kvm", "names": ["'"$1"'"]}]}' \
+        'sum(s["value"] for v in r for s in v["stats"])'
 }
-epochs() { "$QMP" "$SOCK" query-raminate | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["epochs"])'; }
-knob() { "$QMP" "$SOCK" qom-set "{\"path\": \"/objects/c\", \"property\": \"$1\", \"value\": $2}" > /dev/null; }
+epochs() { qmp query-raminate '' 'r[0]["epochs"]'; }
 
 SOCK=$WORK/qmp
 hybrid_sources "$WORK" 64 448
-"$GUEST_RUN" --accel kvm --out "$WORK/out" --qmp "$SOCK" --timeout 300 -c "
-    hotset $RANDOM 320 4096 64 600" -m 512M \
+show_on_failure "$WORK/out" "$WORK/log" "$WORK/console"
+"$GUEST_RUN" --accel kvm --out "$WORK/out" --console "$WORK/console" --qmp "$SOCK" \
+    --timeout "$(budget 300)" -c "hotset $RANDOM 96 4096 64 600" -m 512M \
     -object memory-backend-container,id=c,size=512M,raminate=off,placement=none,scan-interval-ms=250 \
     -object memory-backend-devmem,id=d,size=64M,parent=c,$DRAM_SRC \
     -object memory-backend-devmem,id=n,size=448M,offset=64M,parent=c,$NVM_SRC \
     -numa node,memdev=c > "$WORK/log" 2>&1 &
-wait_for "$WORK/out" '^HOT' 150 || { cat "$WORK/out" "$WORK/log"; fail "hotset did not start"; }
+wait_for "$WORK/out" '^HOT' 150 || fail "hotset did not start"
+qmp_open "$SOCK"
 
 # One guest, the tracker switched at run time; each measured after a
 # second of settling (the first harvest takes what mapping left dirty).
 declare -A per_epoch
 for mode in off kvm-raminate kvm-dirty-log; do
     if [ $mode != off ]; then
-        knob tracker "\"$mode\""
-        knob raminate true
+        knob c tracker "\"$mode\""
+        knob c raminate true
     fi
     sleep 2
     f0=$(kvm_stat pf_taken) e0=$(epochs) t0=$(date +%s.%N)
@@ -47,6 +48,6 @@ for mode in off kvm-raminate kvm-dirty-log; do
     per_epoch[$mode]=$(awk -v f=$((f1 - f0)) -v n="$n" 'BEGIN { printf "%.1f", f / n }')
     note "$mode: $((f1 - f0)) page faults in $n epochs of 250 ms: ${per_epoch[$mode]} per epoch"
 done
-"$QMP" "$SOCK" quit > /dev/null || true
+qmp_quit
 wait
 echo "faults/epoch: kvm-raminate ${per_epoch[kvm-raminate]} kvm-dirty-log ${per_epoch[kvm-dirty-log]} off ${per_epoch[off]}"

@@ -4,8 +4,17 @@
     qmp.py SOCKET COMMAND ['{"arg": ...}']   print the command's return as JSON
     qmp.py SOCKET hmp 'info mtree'           print a human monitor command's output
     qmp.py SOCKET wait                       wait until the socket answers
+    qmp.py SOCKET -                          one connection, many commands:
 
-Exits 1 and prints the QMP error (class and description) when the command fails.
+In the last form each line of standard input is COMMAND, a tab, JSON
+arguments (or nothing), a tab and a Python expression of the return value
+`r` (or nothing), and each answer one line on standard output: the
+expression's value, or the return as JSON, or "error: CLASS: DESCRIPTION".
+Python starts in seconds in a TCG guest: the tests keep one of these per
+QEMU (tests/lib/common.sh: qmp_open, qmp).
+
+Exits 1 and prints the QMP error (class and description) when the command
+fails, or one line saying so when no QEMU answers on SOCKET.
 """
 import json
 import socket
@@ -45,22 +54,52 @@ def execute(f, command, arguments=None):
         return reply
 
 
+def serve(f):
+    """Answer the command lines of standard input, one line each."""
+    for line in sys.stdin:
+        command, args, expr = (line.rstrip("\n").split("\t") + ["", ""])[:3]
+        try:
+            reply = execute(f, command, json.loads(args) if args else None)
+        except OSError as e:
+            reply = {"error": {"class": "Disconnected",
+                               "desc": "QEMU closed the connection (%s): it has exited" % e}}
+        if "error" in reply:
+            answer = "error: %s: %s" % (reply["error"]["class"], reply["error"]["desc"])
+        elif expr:
+            answer = str(eval(expr, {"r": reply["return"]}))
+        else:
+            answer = json.dumps(reply["return"])
+        print(answer.replace("\n", " "), flush=True)
+    return 0
+
+
 def main():
     path, command = sys.argv[1], sys.argv[2]
-    s, f = connect(path)
+    try:
+        s, f = connect(path)
+    except (FileNotFoundError, ConnectionRefusedError) as e:
+        print("qmp.py: no QEMU answers on %s (%s): it has exited or never "
+              "started; see its log" % (path, e.strerror), file=sys.stderr)
+        return 1
     if command == "wait":
         return 0
+    if command == "-":
+        return serve(f)
     if command == "hmp":
-        reply = execute(f, "human-monitor-command",
-                        {"command-line": sys.argv[3]})
+        command, args = "human-monitor-command", {"command-line": sys.argv[3]}
     else:
         args = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
+    try:
         reply = execute(f, command, args)
+    except OSError as e:    # ConnectionError too
+        print("qmp.py: %s: QEMU closed %s before answering (%s): it has "
+              "exited; see its log" % (command, path, e), file=sys.stderr)
+        return 1
     s.close()
     if "error" in reply:
         print("%s: %s" % (reply["error"]["class"], reply["error"]["desc"]))
         return 1
-    if command == "hmp":
+    if command == "human-monitor-command":
         sys.stdout.write(reply["return"])
     else:
         print(json.dumps(reply["return"]))
