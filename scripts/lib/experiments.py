@@ -66,12 +66,13 @@ def matrix(args):
 
 def key(spec):
     """A run's directory name: every setting that changes its result."""
-    w = spec["workload"]
-    name = w if w.replace("-", "").isalnum() else \
-        "cmd-" + hashlib.sha256(w.encode()).hexdigest()[:12]
-    extra = "".join("-%s%s" % (k, v) for k, v in sorted(spec.get("extra", {}).items()))
-    return "%s-%s-mem%s-dram%g-x%g%s" % (name, spec["placement"], spec["mem"],
-                                         spec["ratio"], spec["scale"], extra)
+    def slug(text, prefix=""):     # a file name for a command or a pattern
+        text = str(text)
+        return text if text.replace("-", "").replace(".", "").isalnum() else \
+            prefix + hashlib.sha256(text.encode()).hexdigest()[:12]
+    extra = "".join("-%s%s" % (k, slug(v)) for k, v in sorted(spec.get("extra", {}).items()))
+    return "%s-%s-mem%s-dram%g-x%g%s" % (slug(spec["workload"], "cmd-"), spec["placement"],
+                                         spec["mem"], spec["ratio"], spec["scale"], extra)
 
 
 def run_all(args, specs):
