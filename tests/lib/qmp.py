@@ -54,15 +54,21 @@ def execute(f, command, arguments=None):
         return reply
 
 
+def reply_to(f, command, arguments=None):
+    """execute(), with a connection QEMU closed as an error reply."""
+    try:
+        return execute(f, command, arguments)
+    except OSError as e:    # ConnectionError too
+        return {"error": {"class": "Disconnected",
+                          "desc": "QEMU closed the connection (%s): it has exited; "
+                          "see its log" % e}}
+
+
 def serve(f):
     """Answer the command lines of standard input, one line each."""
     for line in sys.stdin:
         command, args, expr = (line.rstrip("\n").split("\t") + ["", ""])[:3]
-        try:
-            reply = execute(f, command, json.loads(args) if args else None)
-        except OSError as e:
-            reply = {"error": {"class": "Disconnected",
-                               "desc": "QEMU closed the connection (%s): it has exited" % e}}
+        reply = reply_to(f, command, json.loads(args) if args else None)
         if "error" in reply:
             answer = "error: %s: %s" % (reply["error"]["class"], reply["error"]["desc"])
         elif expr:
@@ -89,12 +95,7 @@ def main():
         command, args = "human-monitor-command", {"command-line": sys.argv[3]}
     else:
         args = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
-    try:
-        reply = execute(f, command, args)
-    except OSError as e:    # ConnectionError too
-        print("qmp.py: %s: QEMU closed %s before answering (%s): it has "
-              "exited; see its log" % (command, path, e), file=sys.stderr)
-        return 1
+    reply = reply_to(f, command, args)
     s.close()
     if "error" in reply:
         print("%s: %s" % (reply["error"]["class"], reply["error"]["desc"]))
