@@ -19,6 +19,7 @@
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "qapi/qapi-visit-qom.h"
+#include "qapi/util.h"
 #include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
 #include "hw/qdev-core.h"
@@ -104,6 +105,8 @@ container_backend_memory_alloc(HostMemoryBackend *backend, Error **errp)
 
     memory_region_init_ram_ptr(&backend->mr, OBJECT(backend), name,
                                backend->size, base);
+    /* Before any device maps it: the swapper leaves mapped pages alone. */
+    qemu_ram_track_dma(backend->mr.ram_block);
     /* Memory devices place and size the region by this; 0 would divide. */
     backend->mr.align = pagesize;
     return true;
@@ -119,6 +122,27 @@ static bool container_has_tier(HostMemoryBackendContainer *c, MemoryTier t)
     return false;
 }
 
+/* A swapper over the sources of @c's children. */
+static RaminateSwapper *container_new_swapper(HostMemoryBackendContainer *c,
+                                              Error **errp)
+{
+    g_autofree RaminateSource *src = g_new0(RaminateSource,
+                                            g_list_length(c->children));
+    unsigned nsrc = 0;
+
+    for (GList *l = c->children; l; l = l->next) {
+        HostMemoryBackendDevmem *d = l->data;
+
+        src[nsrc++] = (RaminateSource) {
+            .fd = d->fd, .phy_offset = d->phy_offset,
+            .offset = d->offset, .size = MEMORY_BACKEND(d)->size,
+            .page_size = d->page_size, .tier = d->tier,
+        };
+    }
+    return raminate_swapper_new(memory_backend_container_id(c), c->base,
+                                MEMORY_BACKEND(c)->size, src, nsrc, errp);
+}
+
 /*
  * Run RAMinate exactly when it is enabled on a tiled container that has
  * both DRAM and NVM, once the machine (and so the accelerator) is ready.
@@ -132,7 +156,21 @@ static bool container_update_engine(HostMemoryBackendContainer *c,
                 memory_backend_container_check_tiled(c, NULL);
 
     if (want && !c->engine) {
-        c->engine = raminate_engine_start(c, errp);
+        RaminateEngineConfig cfg = {
+            .id = memory_backend_container_id(c),
+            .mr = &c->parent_obj.mr,
+        };
+
+        if (!c->swapper) {
+            c->swapper = container_new_swapper(c, errp);
+            if (!c->swapper) {
+                error_prepend(errp, "memory-backend-container '%s': ",
+                              cfg.id);
+                return false;
+            }
+        }
+        cfg.swapper = c->swapper;
+        c->engine = raminate_engine_start(&cfg, &c->params, errp);
         return c->engine != NULL;
     }
     if (!want && c->engine) {
@@ -300,6 +338,12 @@ static int container_check_one(Object *obj, void *opaque)
     if (!c) {
         return 0;
     }
+    for (GList *l = c->children; l; l = l->next) {
+        if (!memory_backend_devmem_check_direct_io(l->data, &err)) {
+            error_report_err(err);
+            return -1;
+        }
+    }
     if ((!c->held_until_tiled &&
          !memory_backend_container_check_tiled(c, &err)) ||
         !container_update_engine(c, &err)) {
@@ -340,20 +384,11 @@ static void container_backend_instance_init(Object *obj)
 {
     static bool notifier_added;
 
-    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
-
-    /* Children map their sources shared. */
+    /*
+     * Children map their sources shared.  The knobs have their defaults
+     * already: QOM set them from the knob table before instance_init.
+     */
     MEMORY_BACKEND(obj)->share = true;
-    c->params = (RaminateParams) {
-        .enabled = true,
-        .tracker = RAMINATE_TRACKER_AUTO,
-        .placement = RAMINATE_POLICY_CMQ,
-        .scan_interval_ms = 1000,
-        .swap_interval_ms = 5000,
-        .max_swaps = 1000,
-        .cmq_levels = 8,
-        .lifetime_ms = 5000,
-    };
     if (!notifier_added && !phase_check(PHASE_MACHINE_READY)) {
         notifier_added = true;
         qemu_add_machine_init_done_notifier(&container_check_notifier);
@@ -377,230 +412,257 @@ static void container_backend_instance_finalize(Object *obj)
 
 /* --- RAMinate knobs ---------------------------------------------------- */
 
-/* Apply a knob change to a running engine, or undo it. */
-static bool container_knob_changed(HostMemoryBackendContainer *c,
-                                   const RaminateParams *old, Error **errp)
+/* Apply a knob change to a running engine, or fail without it. */
+static bool container_reconfigure_engine(HostMemoryBackendContainer *c,
+                                         Error **errp)
 {
-    if (!c->engine || raminate_engine_reconfigure(c->engine, errp)) {
-        return true;
-    }
-    c->params = *old;
-    return false;
+    return !c->engine ||
+           raminate_engine_reconfigure(c->engine, &c->params, errp);
 }
 
-/* Name the container, once it has an id (not while -object is parsed). */
-static void knob_error_owner(Object *obj, Error **errp)
+static const char *policy_summary(int value)
 {
-    const char *id = object_get_canonical_path_component(obj);
-
-    if (id) {
-        error_prepend(errp, "memory-backend-container '%s': ", id);
-    }
+    return rm_policy_find(RaminatePolicy_str(value))->summary;
 }
 
-typedef struct KnobRange {
+typedef enum KnobType {
+    KNOB_BOOL,
+    KNOB_ENUM,
+    KNOB_UINT8,
+    KNOB_UINT32,
+    KNOB_STR,
+} KnobType;
+
+/*
+ * A knob: a container property over a field of RaminateParams.  This table
+ * is the one place a knob's name, type, range, default and description are
+ * written: class_init registers the properties from it with their
+ * defaults, which QOM sets before instance_init, prints in
+ * "-object memory-backend-container,help" and reports through
+ * qom-list-properties (where scripts read them).
+ */
+typedef struct RaminateKnob {
     const char *name;
-    size_t offset;
-    uint32_t min, max;
-} KnobRange;
+    KnobType type;
+    size_t offset;              /* in RaminateParams */
+    uint32_t min, max;          /* numbers: the accepted range */
+    uint32_t def;               /* the default, but for strings */
+    const char *qapi_type;      /* enums: the QAPI type and its values */
+    const QEnumLookup *lookup;
+    const char *(*value_summary)(int value);  /* enums, if they have one */
+    /* Make a change take effect, or fail without it. */
+    bool (*apply)(HostMemoryBackendContainer *c, Error **errp);
+    const char *description;
+} RaminateKnob;
 
-static const KnobRange knob_ranges[] = {
-    { "scan-interval-ms", offsetof(RaminateParams, scan_interval_ms),
-      10, 3600000 },
-    { "swap-interval-ms", offsetof(RaminateParams, swap_interval_ms),
-      10, 86400000 },
-    { "max-swaps", offsetof(RaminateParams, max_swaps), 1, 1 << 20 },
-    { "lifetime-ms", offsetof(RaminateParams, lifetime_ms), 1, 86400000 },
+#define FIELD(f) offsetof(RaminateParams, f)
+
+static const RaminateKnob knobs[] = {
+    { "raminate", KNOB_BOOL, FIELD(enabled), .def = true,
+      .apply = container_update_engine,
+      .description = "Keep write-hot pages in DRAM" },
+    { "tracker", KNOB_ENUM, FIELD(tracker), .def = RAMINATE_TRACKER_AUTO,
+      .qapi_type = "RaminateTracker", .lookup = &RaminateTracker_lookup,
+      .apply = container_reconfigure_engine,
+      .description = "How writes are tracked" },
+    { "placement", KNOB_ENUM, FIELD(placement), .def = RAMINATE_POLICY_CMQ,
+      .qapi_type = "RaminatePolicy", .lookup = &RaminatePolicy_lookup,
+      .value_summary = policy_summary, .apply = container_reconfigure_engine,
+      .description = "Placement policy" },
+    { "scan-interval-ms", KNOB_UINT32, FIELD(scan_interval_ms),
+      10, 3600000, 1000, .apply = container_reconfigure_engine,
+      .description = "Epoch length in ms" },
+    { "swap-interval-ms", KNOB_UINT32, FIELD(swap_interval_ms),
+      10, 86400000, 5000, .apply = container_reconfigure_engine,
+      .description = "Swap interval in ms" },
+    { "max-swaps", KNOB_UINT32, FIELD(max_swaps), 1, 1 << 20, 1000,
+      .apply = container_reconfigure_engine,
+      .description = "Most page pairs swapped per interval" },
+    { "cmq-levels", KNOB_UINT8, FIELD(cmq_levels), 1, RM_MAX_LEVELS, 8,
+      .apply = container_reconfigure_engine,
+      .description = "CMQ queue levels" },
+    { "lifetime-ms", KNOB_UINT32, FIELD(lifetime_ms), 1, 86400000, 5000,
+      .apply = container_reconfigure_engine,
+      .description = "CMQ life time in ms" },
+    { "trace-file", KNOB_STR, FIELD(trace_file),
+      .apply = container_reconfigure_engine,
+      .description = "Append each epoch's written pages to this file" },
+    { "placement-file", KNOB_STR, FIELD(placement_file),
+      .apply = container_reconfigure_engine,
+      .description = "Keep each page's tier here, live: a byte per page, "
+                     "1 = NVM" },
 };
+
+static void *knob_field(HostMemoryBackendContainer *c, const RaminateKnob *k)
+{
+    return (char *)&c->params + k->offset;
+}
 
 static void container_get_knob(Object *obj, Visitor *v, const char *name,
                                void *opaque, Error **errp)
 {
-    const KnobRange *k = opaque;
-    RaminateParams *params = &MEMORY_BACKEND_CONTAINER(obj)->params;
-    uint32_t value = *(uint32_t *)((char *)params + k->offset);
+    const RaminateKnob *k = opaque;
+    void *field = knob_field(MEMORY_BACKEND_CONTAINER(obj), k);
+    g_autofree char *str = NULL;
+    int value;
 
-    visit_type_uint32(v, name, &value, errp);
+    switch (k->type) {
+    case KNOB_BOOL:
+        visit_type_bool(v, name, field, errp);
+        break;
+    case KNOB_ENUM:
+        value = *(int *)field;
+        visit_type_enum(v, name, &value, k->lookup, errp);
+        break;
+    case KNOB_UINT8:
+        visit_type_uint8(v, name, field, errp);
+        break;
+    case KNOB_UINT32:
+        visit_type_uint32(v, name, field, errp);
+        break;
+    case KNOB_STR:
+        str = g_strdup(*(char **)field ?: "");
+        visit_type_str(v, name, &str, errp);
+        break;
+    }
+}
+
+/* Whether @value is in @k's range; explains why not. */
+static bool knob_in_range(Object *obj, const RaminateKnob *k, uint32_t value,
+                          Error **errp)
+{
+    const char *id = object_get_canonical_path_component(obj);
+
+    if (value >= k->min && value <= k->max) {
+        return true;
+    }
+    error_setg(errp, "%s=%u is out of range: use %u to %u", k->name, value,
+               k->min, k->max);
+    /* Name the container, once it has an id (not while -object is parsed). */
+    if (id) {
+        error_prepend(errp, "memory-backend-container '%s': ", id);
+    }
+    return false;
+}
+
+/* Read the knob's new value from @v into @field; false on a bad value. */
+static bool knob_visit(Object *obj, const RaminateKnob *k, Visitor *v,
+                       void *field, Error **errp)
+{
+    uint8_t u8;
+    uint32_t u32;
+    int value;
+
+    switch (k->type) {
+    case KNOB_BOOL:
+        return visit_type_bool(v, k->name, field, errp);
+    case KNOB_ENUM:
+        if (!visit_type_enum(v, k->name, &value, k->lookup, errp)) {
+            return false;
+        }
+        *(int *)field = value;
+        return true;
+    case KNOB_UINT8:
+        if (!visit_type_uint8(v, k->name, &u8, errp) ||
+            !knob_in_range(obj, k, u8, errp)) {
+            return false;
+        }
+        *(uint8_t *)field = u8;
+        return true;
+    case KNOB_UINT32:
+        if (!visit_type_uint32(v, k->name, &u32, errp) ||
+            !knob_in_range(obj, k, u32, errp)) {
+            return false;
+        }
+        *(uint32_t *)field = u32;
+        return true;
+    case KNOB_STR:
+        return visit_type_str(v, k->name, field, errp);
+    }
+    g_assert_not_reached();
 }
 
 static void container_set_knob(Object *obj, Visitor *v, const char *name,
                                void *opaque, Error **errp)
 {
     HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
-    const KnobRange *k = opaque;
+    const RaminateKnob *k = opaque;
+    void *field = knob_field(c, k);
     RaminateParams old = c->params;
-    uint32_t value;
 
-    if (!visit_type_uint32(v, name, &value, errp)) {
+    if (!knob_visit(obj, k, v, field, errp)) {
+        c->params = old;
         return;
     }
-    if (value < k->min || value > k->max) {
-        error_setg(errp, "%s=%u is out of range: use %u to %u", k->name,
-                   value, k->min, k->max);
-        knob_error_owner(obj, errp);
+    if (!k->apply(c, errp)) {
+        if (k->type == KNOB_STR) {
+            g_free(*(char **)field);
+        }
+        c->params = old;
         return;
     }
-    *(uint32_t *)((char *)&c->params + k->offset) = value;
-    container_knob_changed(c, &old, errp);
-}
-
-static void container_get_levels(Object *obj, Visitor *v, const char *name,
-                                 void *opaque, Error **errp)
-{
-    uint8_t value = MEMORY_BACKEND_CONTAINER(obj)->params.cmq_levels;
-
-    visit_type_uint8(v, name, &value, errp);
-}
-
-static void container_set_levels(Object *obj, Visitor *v, const char *name,
-                                 void *opaque, Error **errp)
-{
-    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
-    RaminateParams old = c->params;
-    uint8_t value;
-
-    if (!visit_type_uint8(v, name, &value, errp)) {
-        return;
-    }
-    if (value < 1 || value > RM_MAX_LEVELS) {
-        error_setg(errp, "cmq-levels=%u is out of range: use 1 to %d", value,
-                   RM_MAX_LEVELS);
-        knob_error_owner(obj, errp);
-        return;
-    }
-    c->params.cmq_levels = value;
-    container_knob_changed(c, &old, errp);
-}
-
-static bool container_get_raminate(Object *obj, Error **errp)
-{
-    return MEMORY_BACKEND_CONTAINER(obj)->params.enabled;
-}
-
-static void container_set_raminate(Object *obj, bool value, Error **errp)
-{
-    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
-
-    c->params.enabled = value;
-    if (!container_update_engine(c, errp)) {
-        c->params.enabled = false;
+    if (k->type == KNOB_STR) {
+        g_free(*(char **)((char *)&old + k->offset));
     }
 }
 
-static int container_get_tracker(Object *obj, Error **errp)
+/* The knob's description, with its range or values. */
+static char *knob_description(const RaminateKnob *k)
 {
-    return MEMORY_BACKEND_CONTAINER(obj)->params.tracker;
-}
+    GString *s = g_string_new(k->description);
 
-static void container_set_tracker(Object *obj, int value, Error **errp)
-{
-    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
-    RaminateParams old = c->params;
-
-    c->params.tracker = value;
-    container_knob_changed(c, &old, errp);
-}
-
-static int container_get_placement(Object *obj, Error **errp)
-{
-    return MEMORY_BACKEND_CONTAINER(obj)->params.placement;
-}
-
-static void container_set_placement(Object *obj, int value, Error **errp)
-{
-    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
-    RaminateParams old = c->params;
-
-    c->params.placement = value;
-    container_knob_changed(c, &old, errp);
-}
-
-static char *container_get_trace_file(Object *obj, Error **errp)
-{
-    return g_strdup(MEMORY_BACKEND_CONTAINER(obj)->params.trace_file);
-}
-
-static char *container_get_placement_file(Object *obj, Error **errp)
-{
-    return g_strdup(MEMORY_BACKEND_CONTAINER(obj)->params.placement_file);
-}
-
-/* Set the file name at @field of the knobs; the engine opens it. */
-static void container_set_file(Object *obj, size_t field, const char *value,
-                               Error **errp)
-{
-    HostMemoryBackendContainer *c = MEMORY_BACKEND_CONTAINER(obj);
-    char **slot = (char **)((char *)&c->params + field);
-    RaminateParams old = c->params;
-    char *fresh = g_strdup(value);
-
-    *slot = fresh;
-    if (container_knob_changed(c, &old, errp)) {
-        g_free(*(char **)((char *)&old + field));
-    } else {
-        g_free(fresh);
+    if (k->type == KNOB_UINT8 || k->type == KNOB_UINT32) {
+        g_string_append_printf(s, ", %u to %u", k->min, k->max);
     }
-}
-
-static void container_set_trace_file(Object *obj, const char *value,
-                                     Error **errp)
-{
-    container_set_file(obj, offsetof(RaminateParams, trace_file), value, errp);
-}
-
-static void container_set_placement_file(Object *obj, const char *value,
-                                         Error **errp)
-{
-    container_set_file(obj, offsetof(RaminateParams, placement_file), value,
-                       errp);
+    for (int i = 0; k->type == KNOB_ENUM && i < k->lookup->size; i++) {
+        g_string_append(s, i == 0 ? ": " :
+                           i == k->lookup->size - 1 ? " or " : ", ");
+        g_string_append(s, k->lookup->array[i]);
+        if (k->value_summary) {
+            g_string_append_printf(s, " (%s)", k->value_summary(i));
+        }
+    }
+    return g_string_free(s, false);
 }
 
 static void container_class_init_knobs(ObjectClass *oc)
 {
-    object_class_property_add_bool(oc, "raminate", container_get_raminate,
-                                   container_set_raminate);
-    object_class_property_set_description(oc, "raminate",
-        "Keep write-hot pages in DRAM (default: on)");
-    object_class_property_add_enum(oc, "tracker", "RaminateTracker",
-                                   &RaminateTracker_lookup,
-                                   container_get_tracker,
-                                   container_set_tracker);
-    object_class_property_set_description(oc, "tracker",
-        "How writes are tracked: auto, tcg, kvm-dirty-log or kvm-raminate "
-        "(default: auto)");
-    object_class_property_add_enum(oc, "placement", "RaminatePolicy",
-                                   &RaminatePolicy_lookup,
-                                   container_get_placement,
-                                   container_set_placement);
-    object_class_property_set_description(oc, "placement",
-        "Placement policy: cmq, lru or none (default: cmq)");
-    for (size_t i = 0; i < ARRAY_SIZE(knob_ranges); i++) {
-        static const char *const desc[] = {
-            "Epoch length in ms (default: 1000)",
-            "Swap interval in ms (default: 5000)",
-            "Most page pairs swapped per interval (default: 1000)",
-            "CMQ life time in ms (default: 5000)",
-        };
+    static const char *const type_names[] = {
+        [KNOB_BOOL] = "bool", [KNOB_UINT8] = "uint8",
+        [KNOB_UINT32] = "uint32", [KNOB_STR] = "str",
+    };
 
-        object_class_property_add(oc, knob_ranges[i].name, "uint32",
-                                  container_get_knob, container_set_knob,
-                                  NULL, (void *)&knob_ranges[i]);
-        object_class_property_set_description(oc, knob_ranges[i].name,
-                                              desc[i]);
+    /* The placement= values are the policy library's names. */
+    for (int i = 0; i < RAMINATE_POLICY__MAX; i++) {
+        assert(rm_policy_find(RaminatePolicy_str(i)));
     }
-    object_class_property_add(oc, "cmq-levels", "uint8", container_get_levels,
-                              container_set_levels, NULL, NULL);
-    object_class_property_set_description(oc, "cmq-levels",
-        "CMQ queue levels, 1 to 32 (default: 8)");
-    object_class_property_add_str(oc, "trace-file", container_get_trace_file,
-                                  container_set_trace_file);
-    object_class_property_set_description(oc, "trace-file",
-        "Append each epoch's written pages to this file");
-    object_class_property_add_str(oc, "placement-file",
-                                  container_get_placement_file,
-                                  container_set_placement_file);
-    object_class_property_set_description(oc, "placement-file",
-        "Keep each page's tier here, live: a byte per page, 1 = NVM");
+    for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+        const RaminateKnob *k = &knobs[i];
+        g_autofree char *desc = knob_description(k);
+        ObjectProperty *op;
+
+        op = object_class_property_add(oc, k->name,
+                                       k->qapi_type ?: type_names[k->type],
+                                       container_get_knob, container_set_knob,
+                                       NULL, (void *)k);
+        object_class_property_set_description(oc, k->name, desc);
+        switch (k->type) {
+        case KNOB_BOOL:
+            object_property_set_default_bool(op, k->def);
+            break;
+        case KNOB_ENUM:
+            object_property_set_default_str(op,
+                                            qapi_enum_lookup(k->lookup,
+                                                             k->def));
+            break;
+        case KNOB_UINT8:
+        case KNOB_UINT32:
+            object_property_set_default_uint(op, k->def);
+            break;
+        case KNOB_STR:
+            break;
+        }
+    }
 }
 
 static void container_backend_class_init(ObjectClass *oc, void *data)

@@ -37,10 +37,13 @@ struct HostMemoryBackendDevmem {
     char *parent_id;
     bool has_tier;
     MemoryTier tier;            /* effective tier once attached */
-    bool allow_system_ram;
+    bool allow_any_range;
 
     /* State once attached */
     int fd;                     /* the mapped source, kept for remapping */
+    dev_t source_dev;           /* which memory fd is: device, or file's */
+    ino_t source_ino;           /* file system and inode */
+    uint64_t page_size;         /* the source maps pages of this size */
     HostMemoryBackendContainer *parent;
 };
 
@@ -82,5 +85,12 @@ void memory_backend_container_detach(HostMemoryBackendContainer *c,
 /* Whether the children of @c cover [0, size) exactly; explains why not. */
 bool memory_backend_container_check_tiled(HostMemoryBackendContainer *c,
                                           Error **errp);
+
+/*
+ * Whether @d's memory can take the block devices' I/O: /dev/mem memory
+ * cannot take host direct I/O.  Checked once the machine is ready.
+ */
+bool memory_backend_devmem_check_direct_io(HostMemoryBackendDevmem *d,
+                                           Error **errp);
 
 #endif

@@ -18,6 +18,8 @@
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
+#include "block/block.h"
+#include "system/block-backend.h"
 #include "hostmem-container.h"
 
 #include <sys/ioctl.h>
@@ -27,23 +29,36 @@
 #define DEVMEM_DEFAULT_PATH "/dev/mem"
 
 /* /dev/mem is the character device 1:1 whatever its name. */
+#define DEV_MEM_DEVICE makedev(1, 1)
+
 static bool is_dev_mem(const struct stat *st)
 {
-    return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 &&
-           minor(st->st_rdev) == 1;
+    return S_ISCHR(st->st_mode) && st->st_rdev == DEV_MEM_DEVICE;
+}
+
+/* Attribute @name of a device-dax device, from sysfs; false if none. */
+static bool dax_attribute(const struct stat *st, const char *name,
+                          uint64_t *value)
+{
+    g_autofree char *sysfs = g_strdup_printf("/sys/dev/char/%u:%u/%s",
+                                             major(st->st_rdev),
+                                             minor(st->st_rdev), name);
+    g_autofree char *text = NULL;
+
+    return g_file_get_contents(sysfs, &text, NULL, NULL) &&
+           qemu_strtou64(text, NULL, 0, value) == 0;
 }
 
 /*
  * The size of @fd's source, or 0 where the source does not say (/dev/mem:
- * its extent is checked against /proc/iomem instead).
+ * its extent is checked against /proc/iomem instead), and the size of the
+ * pages it maps in: device-dax maps in its align.
  */
 static bool source_size(int fd, const struct stat *st, uint64_t *size,
-                        Error **errp)
+                        uint64_t *page_size, Error **errp)
 {
-    g_autofree char *sysfs = NULL;
-    g_autofree char *text = NULL;
-
     *size = 0;
+    *page_size = qemu_real_host_page_size();
     if (S_ISREG(st->st_mode)) {
         *size = st->st_size;
     } else if (S_ISBLK(st->st_mode)) {
@@ -52,12 +67,11 @@ static bool source_size(int fd, const struct stat *st, uint64_t *size,
             return false;
         }
     } else if (S_ISCHR(st->st_mode) && !is_dev_mem(st)) {
-        /* device-dax publishes its size in sysfs. */
-        sysfs = g_strdup_printf("/sys/dev/char/%u:%u/size",
-                                major(st->st_rdev), minor(st->st_rdev));
-        if (g_file_get_contents(sysfs, &text, NULL, NULL)) {
-            qemu_strtou64(text, NULL, 0, size);
+        /* device-dax publishes its size and align in sysfs. */
+        if (!dax_attribute(st, "size", size)) {
+            *size = 0;
         }
+        dax_attribute(st, "align", page_size);
     } else if (!S_ISCHR(st->st_mode)) {
         error_setg(errp, "not a regular file, block or character device");
         return false;
@@ -65,47 +79,88 @@ static bool source_size(int fd, const struct stat *st, uint64_t *size,
     return true;
 }
 
+/*
+ * What /proc/iomem says of [start, end].  Spare memory is what the host
+ * kernel set aside and no driver claims: a top-level Reserved, Soft
+ * Reserved or Persistent Memory entry with no entry nested in it over the
+ * range.  Anything else holds someone's data or registers.
+ */
 typedef struct IomemCheck {
     uint64_t start, end;        /* inclusive, as /proc/iomem prints */
     bool hidden;                /* addresses read as 0: no CAP_SYS_ADMIN */
-    char *system_ram;           /* first System RAM entry overlapping */
+    char *conflict;             /* the first thing there but spare memory */
+    bool system_ram;            /* ... is System RAM */
+    bool claimed;               /* ... is a driver's, inside spare memory */
     bool persistent;            /* wholly inside persistent memory */
 } IomemCheck;
 
-/* Look up [start, end] in /proc/iomem. */
+static bool iomem_is_spare(const char *name)
+{
+    return !strcmp(name, "Reserved") || !strcmp(name, "Soft Reserved") ||
+           g_str_has_prefix(name, "Persistent Memory");
+}
+
+static void iomem_conflict(IomemCheck *ck, const char *what, uint64_t s,
+                           uint64_t e)
+{
+    if (!ck->conflict) {
+        ck->conflict = g_strdup_printf("%s (%" PRIx64 "-%" PRIx64 ")", what,
+                                       s, e);
+    }
+}
+
 static void iomem_check(IomemCheck *ck)
 {
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
-    bool any_address = false;
+    bool any_address = false, top_spare = false;
+    uint64_t covered = ck->start;      /* spare memory found up to here */
 
+    ck->persistent = true;
     if (!g_file_get_contents("/proc/iomem", &text, NULL, NULL)) {
         ck->hidden = true;
         return;
     }
     lines = g_strsplit(text, "\n", -1);
     for (char **l = lines; *l; l++) {
+        bool nested = **l == ' ';
+        char *name = strstr(g_strchug(*l), " : ");
         uint64_t s, e;
-        char *name = strstr(*l, " : ");
 
-        if (!name ||
-            sscanf(g_strchug(*l), "%" SCNx64 "-%" SCNx64, &s, &e) != 2) {
+        if (!name || sscanf(*l, "%" SCNx64 "-%" SCNx64, &s, &e) != 2) {
             continue;
         }
         name += 3;
         any_address |= e != 0;
+        if (!nested) {
+            top_spare = iomem_is_spare(name);
+        }
         if (s > ck->end || e < ck->start) {
             continue;
         }
-        if (!strcmp(name, "System RAM") && !ck->system_ram) {
-            ck->system_ram = g_strdup_printf("%" PRIx64 "-%" PRIx64, s, e);
+        if (nested) {
+            if (top_spare) {
+                ck->claimed |= !ck->conflict;
+                iomem_conflict(ck, name, s, e);
+            }
+            continue;
         }
-        if (g_str_has_prefix(name, "Persistent Memory") &&
-            s <= ck->start && ck->end <= e) {
-            ck->persistent = true;
+        if (!top_spare) {
+            ck->system_ram |= !ck->conflict && !strcmp(name, "System RAM");
+            iomem_conflict(ck, name, s, e);
+            continue;
         }
+        if (s > covered) {
+            iomem_conflict(ck, "nothing", covered, s - 1);
+        }
+        covered = MAX(covered, e + 1);
+        ck->persistent &= g_str_has_prefix(name, "Persistent Memory");
+    }
+    if (covered <= ck->end) {
+        iomem_conflict(ck, "nothing", covered, ck->end);
     }
     ck->hidden = !any_address;
+    ck->persistent &= !ck->conflict;
 }
 
 static bool devmem_check_physical_range(HostMemoryBackendDevmem *d,
@@ -114,36 +169,120 @@ static bool devmem_check_physical_range(HostMemoryBackendDevmem *d,
     uint64_t size = MEMORY_BACKEND(d)->size;
     IomemCheck ck = { .start = d->phy_offset,
                       .end = d->phy_offset + size - 1 };
+    g_autofree char *conflict = NULL;
 
     iomem_check(&ck);
-    if (!d->allow_system_ram) {
+    conflict = ck.conflict;
+    if (!d->allow_any_range) {
         if (ck.hidden) {
             error_setg(errp, "memory-backend-devmem '%s': cannot tell from "
                        "/proc/iomem whether [0x%" PRIx64 ", 0x%" PRIx64 ") "
-                       "is host RAM: its addresses read as zero", id,
+                       "is spare memory: its addresses read as zero", id,
                        d->phy_offset, d->phy_offset + size);
             error_append_hint(errp, "Run QEMU as root (CAP_SYS_ADMIN), or "
-                              "set allow-system-ram=on to skip the check.\n");
-            g_free(ck.system_ram);
+                              "set allow-any-range=on to skip the check.\n");
             return false;
         }
         if (ck.system_ram) {
             error_setg(errp, "memory-backend-devmem '%s': phy-offset=0x%"
-                       PRIx64 " size=0x%" PRIx64 " overlaps host System RAM "
-                       "(%s in /proc/iomem)", id, d->phy_offset, size,
-                       ck.system_ram);
+                       PRIx64 " size=0x%" PRIx64 " overlaps host System RAM: "
+                       "/proc/iomem has %s there", id, d->phy_offset, size,
+                       conflict);
             error_append_hint(errp, "Mapping memory the host kernel uses "
                               "corrupts the host.  Reserve the range at boot "
                               "with memmap=<size>$<address>, or set "
-                              "allow-system-ram=on if you know it is free.\n");
-            g_free(ck.system_ram);
+                              "allow-any-range=on if you know it is free.\n");
+            return false;
+        }
+        if (ck.claimed) {
+            error_setg(errp, "memory-backend-devmem '%s': phy-offset=0x%"
+                       PRIx64 " size=0x%" PRIx64 " is claimed by %s in "
+                       "/proc/iomem", id, d->phy_offset, size, conflict);
+            error_append_hint(errp, "A driver uses this memory: give its "
+                              "device (e.g. /dev/daxX.Y) as path=, or free "
+                              "the range; allow-any-range=on skips the "
+                              "check.\n");
+            return false;
+        }
+        if (conflict) {
+            error_setg(errp, "memory-backend-devmem '%s': phy-offset=0x%"
+                       PRIx64 " size=0x%" PRIx64 " is not spare memory: "
+                       "/proc/iomem has %s there", id, d->phy_offset, size,
+                       conflict);
+            error_append_hint(errp, "Only what /proc/iomem lists as "
+                              "Reserved, Soft Reserved or Persistent Memory, "
+                              "unclaimed, holds nobody's data or registers: "
+                              "reserve a range at boot with "
+                              "memmap=<size>$<address>, or set "
+                              "allow-any-range=on if you know this one is "
+                              "free.\n");
             return false;
         }
     }
-    g_free(ck.system_ram);
     if (!d->has_tier && ck.persistent) {
         d->tier = MEMORY_TIER_NVM;
         d->has_tier = true;
+    }
+    return true;
+}
+
+bool memory_backend_devmem_check_direct_io(HostMemoryBackendDevmem *d,
+                                           Error **errp)
+{
+    BlockBackend *blk = NULL;
+
+    if (d->source_dev != DEV_MEM_DEVICE || d->source_ino) {
+        return true;
+    }
+    /*
+     * Host direct I/O pins the pages it reads into or writes from, and
+     * /dev/mem memory has no struct pages to pin: every such request into
+     * it fails, and the guest sees I/O errors (seen with FUSE direct I/O).
+     */
+    while ((blk = blk_all_next(blk))) {
+        if (blk_bs(blk) && (bdrv_get_flags(blk_bs(blk)) & BDRV_O_NOCACHE)) {
+            error_setg(errp, "memory-backend-devmem '%s': /dev/mem memory "
+                       "cannot take host direct I/O, and drive '%s' has "
+                       "cache.direct=on: the guest would see I/O errors",
+                       memory_backend_container_id(d), blk_name(blk));
+            error_append_hint(errp, "Set cache=writeback or cache="
+                              "writethrough on the drive, or give the "
+                              "memory as device-dax (path=/dev/daxX.Y).\n");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every child attached to a container, to keep their ranges apart. */
+static GList *attached_children;
+
+static bool devmem_check_overlap(HostMemoryBackendDevmem *d, const char *id,
+                                 Error **errp)
+{
+    uint64_t size = MEMORY_BACKEND(d)->size;
+
+    for (GList *l = attached_children; l; l = l->next) {
+        HostMemoryBackendDevmem *o = l->data;
+        uint64_t osize = MEMORY_BACKEND(o)->size;
+
+        if (o->source_dev == d->source_dev &&
+            o->source_ino == d->source_ino &&
+            d->phy_offset < o->phy_offset + osize &&
+            o->phy_offset < d->phy_offset + size) {
+            error_setg(errp, "memory-backend-devmem '%s': [0x%" PRIx64
+                       ", 0x%" PRIx64 ") of path=%s is mapped by '%s' of "
+                       "container '%s' already ([0x%" PRIx64 ", 0x%" PRIx64
+                       ") of path=%s)", id, d->phy_offset,
+                       d->phy_offset + size, d->path,
+                       memory_backend_container_id(o),
+                       memory_backend_container_id(o->parent), o->phy_offset,
+                       o->phy_offset + osize, o->path);
+            error_append_hint(errp, "Two children on the same memory "
+                              "overwrite each other's guest data: give each "
+                              "its own range with phy-offset= and size=.\n");
+            return false;
+        }
     }
     return true;
 }
@@ -176,7 +315,10 @@ static bool devmem_open(HostMemoryBackendDevmem *d, const char *id,
         }
         return false;
     }
-    if (!source_size(d->fd, &st, &limit, errp)) {
+    /* A device is the same memory by any node name; a file by inode. */
+    d->source_dev = S_ISREG(st.st_mode) ? st.st_dev : st.st_rdev;
+    d->source_ino = S_ISREG(st.st_mode) ? st.st_ino : 0;
+    if (!source_size(d->fd, &st, &limit, &d->page_size, errp)) {
         error_prepend(errp, "memory-backend-devmem '%s': path=%s: ", id,
                       d->path);
         return false;
@@ -258,11 +400,13 @@ static void devmem_complete(UserCreatable *uc, Error **errp)
     if (!d->has_tier) {
         d->tier = d->offset == 0 ? MEMORY_TIER_DRAM : MEMORY_TIER_NVM;
     }
-    if (!memory_backend_container_attach(MEMORY_BACKEND_CONTAINER(parent), d,
+    if (!devmem_check_overlap(d, id, errp) ||
+        !memory_backend_container_attach(MEMORY_BACKEND_CONTAINER(parent), d,
                                          errp)) {
         return;
     }
     d->parent = MEMORY_BACKEND_CONTAINER(object_ref(parent));
+    attached_children = g_list_prepend(attached_children, d);
     /* The range belongs to its container: no device may use it directly. */
     host_memory_backend_set_mapped(backend, true);
 }
@@ -290,6 +434,7 @@ static void devmem_instance_finalize(Object *obj)
     HostMemoryBackendDevmem *d = MEMORY_BACKEND_DEVMEM(obj);
 
     if (d->parent) {
+        attached_children = g_list_remove(attached_children, d);
         memory_backend_container_detach(d->parent, d);
         object_unref(OBJECT(d->parent));
     }
@@ -376,15 +521,15 @@ static void devmem_set_tier(Object *obj, int value, Error **errp)
     }
 }
 
-static bool devmem_get_allow_system_ram(Object *obj, Error **errp)
+static bool devmem_get_allow_any_range(Object *obj, Error **errp)
 {
-    return MEMORY_BACKEND_DEVMEM(obj)->allow_system_ram;
+    return MEMORY_BACKEND_DEVMEM(obj)->allow_any_range;
 }
 
-static void devmem_set_allow_system_ram(Object *obj, bool value, Error **errp)
+static void devmem_set_allow_any_range(Object *obj, bool value, Error **errp)
 {
-    if (devmem_check_settable(obj, "allow-system-ram", errp)) {
-        MEMORY_BACKEND_DEVMEM(obj)->allow_system_ram = value;
+    if (devmem_check_settable(obj, "allow-any-range", errp)) {
+        MEMORY_BACKEND_DEVMEM(obj)->allow_any_range = value;
     }
 }
 
@@ -421,12 +566,13 @@ static void devmem_class_init(ObjectClass *oc, void *data)
     object_class_property_set_description(oc, "tier",
         "dram or nvm; default: nvm for /dev/mem persistent memory, else dram "
         "at offset 0 and nvm elsewhere");
-    object_class_property_add_bool(oc, "allow-system-ram",
-                                   devmem_get_allow_system_ram,
-                                   devmem_set_allow_system_ram);
-    object_class_property_set_description(oc, "allow-system-ram",
-        "Map a /dev/mem range that /proc/iomem lists as System RAM "
-        "(default: off)");
+    object_class_property_add_bool(oc, "allow-any-range",
+                                   devmem_get_allow_any_range,
+                                   devmem_set_allow_any_range);
+    object_class_property_set_description(oc, "allow-any-range",
+        "Map a /dev/mem range that /proc/iomem does not list as spare "
+        "memory (unclaimed Reserved, Soft Reserved or Persistent Memory); "
+        "for experts (default: off)");
 }
 
 static const TypeInfo devmem_backend_info = {

@@ -3,14 +3,17 @@
  *
  * One thread per hybrid-memory container.  Every scan interval it collects
  * the pages written in the epoch (tracker) and feeds them to the placement
- * policy; every swap interval it asks the policy for a plan and carries it
- * out in one batch (swapper): KVM swaps what it can with the guest running,
- * the rest is swapped with the vCPUs paused.  Only that pause stops the
- * guest; tracking and planning run beside it.
+ * policy; every swap interval it asks the policy for a plan and hands it
+ * to the swapper as one batch.  Tracking and planning run beside the
+ * guest; the batch itself runs in the main loop (see engine_batch_bh).
  *
- * Locking: the engine thread takes the BQL to collect and to swap, and its
- * own lock, never both at once, to update the policy and the statistics.
- * The monitor, holding the BQL, takes the engine lock to read them.  The
+ * It never knows which tracker, policy or swapper it drives: it is given
+ * a memory region, a swapper and the knobs (RaminateEngineConfig,
+ * RaminateParams) and picks the tracker and policy by their tables.
+ *
+ * Locking: the engine thread takes the BQL to collect, and its own lock,
+ * never both at once, to update the policy and the statistics.  The
+ * monitor, holding the BQL, takes the engine lock to read them.  The
  * tracker in force changes with both held.
  *
  * Copyright (c) 2026 raminate developers
@@ -20,53 +23,58 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/error-report.h"
+#include "block/aio.h"
 #include "qemu/main-loop.h"
 #include "qemu/rcu.h"
 #include "qemu/thread.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
-#include "qapi/qapi-commands-machine.h"
-#include "qapi/qapi-visit-qom.h"
-#include "qobject/qdict.h"
-#include "monitor/hmp.h"
-#include "monitor/monitor.h"
-#include "system/cpus.h"
 #include "exec/target_page.h"
-#include "hostmem-container.h"
+#include "system/runstate.h"
 #include "raminate.h"
 #include "trace.h"
 
-#define PAGE 4096
+/*
+ * The main loop swaps at most this many pairs before it runs anything
+ * else: the BQL it holds meanwhile stalls device emulation, the monitor
+ * and vCPU exits (the kvm swapper takes ~100-150 ms per 1000 pairs when
+ * nested).  A batch is handed over slice by slice.
+ */
+#define RAMINATE_SLICE_PAIRS 128
+
+/* A slice of a swap batch handed to the main loop, and what came of it. */
+typedef struct EngineBatch {
+    const RmSwap *plan;
+    size_t n;
+    bool *ok;
+    bool ran;                   /* false: the guest was not running */
+    RaminateSwapReport r;       /* summed over the batch's slices */
+    int64_t ns;                 /* this slice's */
+} EngineBatch;
 
 struct RaminateEngine {
-    HostMemoryBackendContainer *c;
-    const char *id;
+    char *id;
+    MemoryRegion *mr;
     uint32_t npages;
-    RaminateSwapper *swapper;   /* the container's; swaps under the BQL */
+    RaminateSwapper *swapper;   /* the caller's; runs in the main loop */
     QemuThread thread;
+    QEMUBH *batch_bh;           /* runs .batch; main loop only */
+    EngineBatch batch;          /* the engine thread's until scheduled */
+    QemuEvent batch_done;
 
     QemuMutex lock;             /* protects what follows */
     QemuCond wake;
     bool stop;
-    bool rebuild;               /* policy kind or levels changed */
-    RaminateParams p;           /* the knobs in force (no trace_file) */
-    RaminateTracker tracker;
+    bool rebuild;               /* policy or levels changed */
+    RaminateParams p;           /* the knobs in force (no file names) */
+    const RaminateTrackerOps *tracker;
     RmPolicy *policy;
     char *trace_path;
     FILE *trace;
     char *placement_path;
     uint8_t *placement;         /* mapped placement-file: 1 = in NVM */
-    uint64_t epochs, dirty_last, dirty_dram_last, dirty_total, dirty_dram;
-    uint64_t swaps, swaps_failed, kvm_swaps, batches;
-    RaminatePauseStats pause, batch;   /* .mean holds the sum */
+    RaminateEngineStats st;     /* but .tracker and .pages */
 };
-
-static RmPolicyKind policy_kind(RaminatePolicy p)
-{
-    return p == RAMINATE_POLICY_CMQ ? RM_POLICY_CMQ :
-           p == RAMINATE_POLICY_LRU ? RM_POLICY_LRU : RM_POLICY_NONE;
-}
 
 /* A policy over the pages as they are placed now. */
 static RmPolicy *engine_new_policy(RaminateEngine *e)
@@ -78,7 +86,9 @@ static RmPolicy *engine_new_policy(RaminateEngine *e)
     for (uint32_t i = 0; i < e->npages; i++) {
         tier[i] = raminate_swapper_tier(e->swapper, i) == MEMORY_TIER_NVM;
     }
-    return rm_policy_new(policy_kind(e->p.placement), &params, e->npages, tier);
+    /* The QAPI enum and the policy table agree: the container checks. */
+    return rm_policy_new(rm_policy_find(RaminatePolicy_str(e->p.placement)),
+                         &params, e->npages, tier);
 }
 
 static uint32_t now_ms(void)
@@ -93,7 +103,7 @@ static void engine_scan(RaminateEngine *e, GArray *written)
 
     g_array_set_size(written, 0);
     bql_lock();
-    raminate_tracker_collect(e->tracker, &e->c->parent_obj.mr, written);
+    e->tracker->collect(e->mr, written);
     bql_unlock();
 
     qemu_mutex_lock(&e->lock);
@@ -104,13 +114,13 @@ static void engine_scan(RaminateEngine *e, GArray *written)
     }
     rm_policy_update(e->policy, (uint32_t *)written->data, written->len,
                      now_ms());
-    e->epochs++;
-    e->dirty_last = written->len;
-    e->dirty_dram_last = in_dram;
-    e->dirty_total += written->len;
-    e->dirty_dram += in_dram;
+    e->st.epochs++;
+    e->st.dirty_last = written->len;
+    e->st.dirty_dram_last = in_dram;
+    e->st.dirty_total += written->len;
+    e->st.dirty_dram_total += in_dram;
     if (e->trace) {
-        fprintf(e->trace, "%" PRIu64 " %u %u", e->epochs, now_ms(),
+        fprintf(e->trace, "%" PRIu64 " %u %u", e->st.epochs, now_ms(),
                 written->len);
         for (guint i = 0; i < written->len; i++) {
             fprintf(e->trace, " %u", g_array_index(written, uint32_t, i));
@@ -118,29 +128,96 @@ static void engine_scan(RaminateEngine *e, GArray *written)
         fputc('\n', e->trace);
         fflush(e->trace);
     }
-    trace_raminate_scan(e->id, e->epochs, written->len, in_dram,
+    trace_raminate_scan(e->id, e->st.epochs, written->len, in_dram,
                         get_clock() - t0);
     qemu_mutex_unlock(&e->lock);
 }
 
-static void add_duration(RaminatePauseStats *st, uint64_t batches,
-                         uint64_t ns)
+/*
+ * The main loop runs every batch, for three reasons.  Pausing the vCPUs is
+ * safe from one thread only: pause_all_vcpus() waits without the BQL, and
+ * a second pauser (another engine, the reset path) that resumes the vCPUs
+ * leaves the first waiting for a pause that never comes.  The main loop
+ * already serialises its own pauses, and the migration thread stops the
+ * VM after setting the run state, which is checked here.  Draining the
+ * block layer is main-loop code.  And the iohandler context is dispatched
+ * by the main loop alone, never by a nested aio_poll() inside a drain.
+ *
+ * A guest that is not running is being migrated, saved, dumped or
+ * debugged, or has not started: its pages stay where they are.
+ */
+static void engine_batch_bh(void *opaque)
 {
-    st->last = ns;
-    st->mean += ns;
-    st->max = MAX(st->max, ns);
-    st->min = batches == 1 ? ns : MIN(st->min, ns);
+    RaminateEngine *e = opaque;
+    EngineBatch *b = &e->batch;
+    int64_t t0 = get_clock();
+
+    b->ran = runstate_is_running();
+    if (b->ran) {
+        raminate_swapper_run(e->swapper, b->plan, b->n, b->ok, &b->r);
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->ok[i]) {
+                raminate_mark_moved(e->mr, b->plan[i].hot);
+                raminate_mark_moved(e->mr, b->plan[i].cold);
+            }
+        }
+    }
+    b->ns = get_clock() - t0;
+    qemu_event_set(&e->batch_done);
+}
+
+/*
+ * Have the main loop run @plan, slice by slice, summing the report in
+ * e->batch.r and the slices' time in @ns.
+ * False if no slice ran: the engine stopped or the guest is not running.
+ */
+static bool engine_run_batch(RaminateEngine *e, const RmSwap *plan, size_t n,
+                             bool *ok, uint64_t *ns)
+{
+    bool ran = false;
+
+    e->batch.r = (RaminateSwapReport) { 0 };
+    *ns = 0;
+    for (size_t at = 0; at < n; at += RAMINATE_SLICE_PAIRS) {
+        qemu_mutex_lock(&e->lock);
+        if (e->stop) {
+            qemu_mutex_unlock(&e->lock);
+            break;
+        }
+        e->batch.plan = plan + at;
+        e->batch.n = MIN(n - at, RAMINATE_SLICE_PAIRS);
+        e->batch.ok = ok + at;
+        qemu_event_reset(&e->batch_done);
+        qemu_bh_schedule(e->batch_bh);
+        qemu_mutex_unlock(&e->lock);
+        qemu_event_wait(&e->batch_done);
+        if (!e->batch.ran) {
+            break;
+        }
+        ran = true;
+        trace_raminate_swap_slice(e->id, e->batch.n, e->batch.ns);
+        *ns += e->batch.ns;
+    }
+    return ran;
+}
+
+static void add_duration(RaminateDuration *d, uint64_t batches, uint64_t ns)
+{
+    d->last = ns;
+    d->total += ns;
+    d->max = MAX(d->max, ns);
+    d->min = batches == 1 ? ns : MIN(d->min, ns);
 }
 
 static void engine_swap(RaminateEngine *e)
 {
     g_autofree RmSwap *plan = NULL;
     g_autofree bool *ok = NULL;
-    size_t n, room, live;
-    uint32_t done = 0;
-    int64_t t0, t1, t_pause = 0, t_stopped = 0, t_swapped = 0, t_resumed = 0;
-    uint64_t mappings = 0, copy_ns, remap_ns;
+    const RaminateSwapReport *r = &e->batch.r;
     RmPolicyStats stats;
+    uint64_t ns;
+    uint32_t done = 0;
+    size_t n;
 
     qemu_mutex_lock(&e->lock);
     plan = g_new(RmSwap, e->p.max_swaps);
@@ -153,38 +230,9 @@ static void engine_swap(RaminateEngine *e)
     }
 
     ok = g_new0(bool, n);
-    bql_lock();
-    t0 = get_clock();
-    live = raminate_swapper_swap_live(e->swapper, plan, n, ok);
-    /* Stay clear of vm.max_map_count: a failed remap costs a retry. */
-    room = live == n ? 0 : MIN(n - live,
-                               raminate_swapper_headroom(e->swapper,
-                                                         &mappings));
-    if (room) {
-        t_pause = get_clock();
-        pause_all_vcpus();
-        t_stopped = get_clock();
-        for (size_t i = 0; i < n && room; i++) {
-            int err;
-
-            if (ok[i]) {
-                continue;
-            }
-            room--;
-            err = raminate_swapper_swap(e->swapper, plan[i].hot, plan[i].cold);
-            ok[i] = !err;
-            if (err) {
-                trace_raminate_swap_fail(e->id, plan[i].hot, plan[i].cold,
-                                         -err);
-            }
-        }
-        t_swapped = get_clock();
-        resume_all_vcpus();
-        t_resumed = get_clock();
+    if (!engine_run_batch(e, plan, n, ok, &ns)) {
+        return;
     }
-    t1 = get_clock();
-    bql_unlock();
-    raminate_swapper_take_times(e->swapper, &copy_ns, &remap_ns);
 
     qemu_mutex_lock(&e->lock);
     for (size_t i = 0; i < n; i++) {
@@ -195,17 +243,16 @@ static void engine_swap(RaminateEngine *e)
             e->placement[plan[i].cold] = RM_TIER_NVM;
         }
     }
-    e->swaps += done;
-    e->swaps_failed += n - done;
-    e->kvm_swaps += live;
-    e->batches++;
-    add_duration(&e->batch, e->batches, t1 - t0);
-    add_duration(&e->pause, e->batches, t_resumed - t_pause);
+    e->st.swaps += done;
+    e->st.swaps_failed += n - done;
+    e->st.live_swaps += r->live;
+    e->st.batches++;
+    add_duration(&e->st.batch, e->st.batches, ns);
+    add_duration(&e->st.pause, e->st.batches, r->pause_ns);
     qemu_mutex_unlock(&e->lock);
-    /* Stopping and resuming the vCPUs is what the pause costs beyond swaps. */
-    trace_raminate_swap_batch(e->id, done, n - done, t_resumed - t_pause,
-                              (t_resumed - t_pause) - (t_swapped - t_stopped),
-                              copy_ns, remap_ns, mappings);
+    trace_raminate_swap_batch(e->id, done, n - done, r->under_dma,
+                              r->drain_ns, r->pause_ns, r->stop_ns,
+                              r->copy_ns, r->remap_ns, r->mappings);
 }
 
 static void *engine_thread(void *opaque)
@@ -264,7 +311,7 @@ static bool engine_open_trace(RaminateEngine *e, const char *path,
             return false;
         }
         fprintf(f, "# raminate trace v1 container=%s pages=%u page-size=%d\n",
-                e->id, e->npages, PAGE);
+                e->id, e->npages, RAMINATE_PAGE_SIZE);
         fflush(f);
     }
     if (e->trace) {
@@ -317,92 +364,111 @@ static bool engine_open_placement(RaminateEngine *e, const char *path,
     return true;
 }
 
-RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
+/* Free what a stopped or never started engine holds. */
+static void engine_free(RaminateEngine *e)
+{
+    ram_block_discard_require(false);
+    engine_open_trace(e, NULL, NULL);
+    engine_open_placement(e, NULL, NULL);
+    rm_policy_free(e->policy);
+    g_free(e->id);
+    g_free(e);
+}
+
+RaminateEngine *raminate_engine_start(const RaminateEngineConfig *cfg,
+                                      const RaminateParams *params,
                                       Error **errp)
 {
-    RaminateEngine *e = g_new0(RaminateEngine, 1);
-    g_autofree RaminateSource *src = g_new0(RaminateSource,
-                                            g_list_length(c->children));
-    unsigned nsrc = 0;
+    RaminateEngine *e;
 
-    if (qemu_target_page_size() != PAGE || qemu_real_host_page_size() != PAGE) {
-        error_setg(errp, "raminate: needs 4 KiB host and guest pages");
-        g_free(e);
+    if (qemu_target_page_size() != RAMINATE_PAGE_SIZE ||
+        qemu_real_host_page_size() != RAMINATE_PAGE_SIZE) {
+        error_setg(errp, "memory-backend-container '%s': raminate needs "
+                   "4 KiB host and guest pages", cfg->id);
         return NULL;
     }
-    e->c = c;
-    e->id = memory_backend_container_id(c);
-    e->npages = MEMORY_BACKEND(c)->size / PAGE;
-    e->p = c->params;
+    /*
+     * Moving pages is what discarding RAM is to a device that pins guest
+     * memory for its whole life: its DMA would go on to the old frames.
+     */
+    if (ram_block_discard_require(true)) {
+        error_setg(errp, "memory-backend-container '%s': raminate cannot "
+                   "move pages that a device has pinned for DMA", cfg->id);
+        error_append_hint(errp, "Passthrough devices (vfio-pci, iommufd, "
+                          "vhost-vdpa) and confidential guests pin all guest "
+                          "memory: set raminate=off on the container, or "
+                          "remove them.\n");
+        return NULL;
+    }
+    e = g_new0(RaminateEngine, 1);
+    e->id = g_strdup(cfg->id);
+    e->mr = cfg->mr;
+    e->swapper = cfg->swapper;
+    e->npages = raminate_swapper_npages(e->swapper);
+    e->p = *params;
     e->p.trace_file = e->p.placement_file = NULL;
-    if (!raminate_tracker_resolve(c->params.tracker, &e->tracker, errp)) {
-        g_free(e);
-        return NULL;
+    e->tracker = raminate_tracker_resolve(params->tracker, errp);
+    if (!e->tracker) {
+        goto fail;
     }
-    if (!c->swapper) {
-        for (GList *l = c->children; l; l = l->next) {
-            HostMemoryBackendDevmem *d = l->data;
-
-            src[nsrc++] = (RaminateSource) {
-                .fd = d->fd, .phy_offset = d->phy_offset,
-                .offset = d->offset, .size = MEMORY_BACKEND(d)->size,
-                .tier = d->tier,
-            };
-        }
-        c->swapper = raminate_swapper_new(c->base, MEMORY_BACKEND(c)->size,
-                                          src, nsrc, errp);
-    }
-    e->swapper = c->swapper;
-    e->policy = e->swapper ? engine_new_policy(e) : NULL;
-    if (e->swapper && !e->policy) {
+    e->policy = engine_new_policy(e);
+    if (!e->policy) {
         error_setg(errp, "raminate: out of memory for the placement policy");
+        goto fail;
     }
-    if (!e->policy || !engine_open_trace(e, c->params.trace_file, errp) ||
-        !engine_open_placement(e, c->params.placement_file, errp) ||
-        !raminate_tracker_start(e->tracker, &c->parent_obj.mr, errp)) {
-        error_prepend(errp, "memory-backend-container '%s': ", e->id);
-        rm_policy_free(e->policy);
-        g_free(e);
-        return NULL;
+    if (!engine_open_trace(e, params->trace_file, errp) ||
+        !engine_open_placement(e, params->placement_file, errp) ||
+        !e->tracker->start(e->mr, errp)) {
+        goto fail;
     }
     qemu_mutex_init(&e->lock);
     qemu_cond_init(&e->wake);
+    qemu_event_init(&e->batch_done, false);
+    e->batch_bh = aio_bh_new(iohandler_get_aio_context(), engine_batch_bh, e);
     qemu_thread_create(&e->thread, "raminate", engine_thread, e,
                        QEMU_THREAD_JOINABLE);
     return e;
+
+fail:
+    error_prepend(errp, "memory-backend-container '%s': ", cfg->id);
+    engine_free(e);
+    return NULL;
 }
 
 void raminate_engine_stop(RaminateEngine *e)
 {
+    GLOBAL_STATE_CODE();
     qemu_mutex_lock(&e->lock);
     e->stop = true;
     qemu_cond_signal(&e->wake);
     qemu_mutex_unlock(&e->lock);
+    /*
+     * This is the main loop, so no batch is running: one scheduled will
+     * not run now, and its thread must not wait for it.
+     */
+    qemu_bh_cancel(e->batch_bh);
+    qemu_event_set(&e->batch_done);
     /* The thread may be waiting for the BQL to finish its epoch. */
     bql_unlock();
     qemu_thread_join(&e->thread);
     bql_lock();
-    raminate_tracker_stop(e->tracker);
-    if (e->trace) {
-        fclose(e->trace);
-    }
-    g_free(e->trace_path);
-    engine_open_placement(e, NULL, NULL);
-    rm_policy_free(e->policy);
+    qemu_bh_delete(e->batch_bh);
+    e->tracker->stop();
+    qemu_event_destroy(&e->batch_done);
     qemu_cond_destroy(&e->wake);
     qemu_mutex_destroy(&e->lock);
-    g_free(e);
+    engine_free(e);
 }
 
-bool raminate_engine_reconfigure(RaminateEngine *e, Error **errp)
+bool raminate_engine_reconfigure(RaminateEngine *e,
+                                 const RaminateParams *want, Error **errp)
 {
-    const RaminateParams *want = &e->c->params;
-    RaminateTracker tracker;
+    const RaminateTrackerOps *tracker;
     bool ok = true;
 
-    if (!raminate_tracker_resolve(want->tracker, &tracker, errp) ||
-        (tracker != e->tracker &&
-         !raminate_tracker_start(tracker, &e->c->parent_obj.mr, errp))) {
+    tracker = raminate_tracker_resolve(want->tracker, errp);
+    if (!tracker ||
+        (tracker != e->tracker && !tracker->start(e->mr, errp))) {
         return false;
     }
     qemu_mutex_lock(&e->lock);
@@ -418,143 +484,23 @@ bool raminate_engine_reconfigure(RaminateEngine *e, Error **errp)
         e->p = *want;
         e->p.trace_file = e->p.placement_file = NULL;
         if (tracker != e->tracker) {
-            raminate_tracker_stop(e->tracker);
+            e->tracker->stop();
             e->tracker = tracker;
         }
         rm_policy_set_lifetime(e->policy, want->lifetime_ms);
         qemu_cond_signal(&e->wake);
     } else if (tracker != e->tracker) {
-        raminate_tracker_stop(tracker);
+        tracker->stop();
     }
     qemu_mutex_unlock(&e->lock);
     return ok;
 }
 
-/* --- monitor ---------------------------------------------------------- */
-
-static int add_info(Object *obj, void *opaque)
+void raminate_engine_get_stats(RaminateEngine *e, RaminateEngineStats *st)
 {
-    RaminateInfoList ***tail = opaque;
-    HostMemoryBackendContainer *c = (HostMemoryBackendContainer *)
-        object_dynamic_cast(obj, TYPE_MEMORY_BACKEND_CONTAINER);
-    RaminateEngine *e;
-    RaminateInfo *info;
-    RmPolicyStats stats = { 0 };
-
-    if (!c) {
-        return 0;
-    }
-    e = c->engine;
-    info = g_new0(RaminateInfo, 1);
-    info->id = g_strdup(memory_backend_container_id(c));
-    info->enabled = e != NULL;
-    info->tracker = c->params.tracker;
-    info->placement = c->params.placement;
-    info->scan_interval_ms = c->params.scan_interval_ms;
-    info->swap_interval_ms = c->params.swap_interval_ms;
-    info->max_swaps = c->params.max_swaps;
-    info->cmq_levels = c->params.cmq_levels;
-    info->lifetime_ms = c->params.lifetime_ms;
-    info->pause_ns = g_new0(RaminatePauseStats, 1);
-    info->batch_ns = g_new0(RaminatePauseStats, 1);
-    info->swapper = c->swapper ? raminate_swapper_method(c->swapper)
-                               : RAMINATE_SWAP_METHOD_REMAP;
-    if (e) {
-        qemu_mutex_lock(&e->lock);
-        rm_policy_stats(e->policy, now_ms(), &stats);
-        info->tracker = e->tracker;
-        info->epochs = e->epochs;
-        info->dirty_pages = e->dirty_last;
-        info->dirty_dram_pages = e->dirty_dram_last;
-        info->dirty_total = e->dirty_total;
-        info->dirty_dram_total = e->dirty_dram;
-        info->swaps = e->swaps;
-        info->swaps_failed = e->swaps_failed;
-        info->kvm_swaps = e->kvm_swaps;
-        info->batches = e->batches;
-        *info->pause_ns = e->pause;
-        *info->batch_ns = e->batch;
-        info->pause_ns->mean = e->batches ? e->pause.mean / e->batches : 0;
-        info->batch_ns->mean = e->batches ? e->batch.mean / e->batches : 0;
-        qemu_mutex_unlock(&e->lock);
-    }
-    info->dram_pages = stats.dram_pages;
-    info->nvm_pages = stats.nvm_pages;
-    info->hot_nvm_pages = stats.hot_nvm_pages;
-    QAPI_LIST_APPEND(*tail, info);
-    return 0;
-}
-
-RaminateInfoList *qmp_query_raminate(Error **errp)
-{
-    RaminateInfoList *list = NULL, **tail = &list;
-
-    object_child_foreach(object_get_objects_root(), add_info, &tail);
-    return list;
-}
-
-void qmp_raminate_save_placement(const char *id, const char *filename,
-                                 Error **errp)
-{
-    Object *obj = object_resolve_path_component(object_get_objects_root(), id);
-    HostMemoryBackendContainer *c;
-    g_autofree uint32_t *slots = NULL;
-    uint32_t npages;
-
-    c = obj ? (HostMemoryBackendContainer *)
-              object_dynamic_cast(obj, TYPE_MEMORY_BACKEND_CONTAINER) : NULL;
-    if (!c) {
-        error_setg(errp, "raminate-save-placement: '%s' is not a "
-                   "memory-backend-container", id);
-        return;
-    }
-    npages = MEMORY_BACKEND(c)->size / PAGE;
-    slots = g_new(uint32_t, npages);
-    /* Swaps happen under the BQL, which we hold: a consistent picture. */
-    for (uint32_t i = 0; i < npages; i++) {
-        slots[i] = cpu_to_le32(c->swapper ?
-                               raminate_swapper_storage(c->swapper, i) : i);
-    }
-    if (!g_file_set_contents(filename, (char *)slots,
-                             npages * sizeof(*slots), NULL)) {
-        error_setg(errp, "raminate-save-placement: cannot write %s",
-                   filename);
-    }
-}
-
-void hmp_info_raminate(Monitor *mon, const QDict *qdict)
-{
-    g_autoptr(RaminateInfoList) list = qmp_query_raminate(NULL);
-
-    for (RaminateInfoList *l = list; l; l = l->next) {
-        RaminateInfo *i = l->value;
-
-        monitor_printf(mon, "%s: %s, tracker %s, placement %s\n", i->id,
-                       i->enabled ? "on" : "off",
-                       RaminateTracker_str(i->tracker),
-                       RaminatePolicy_str(i->placement));
-        monitor_printf(mon, "  scan %u ms, swap %u ms, max-swaps %u, "
-                       "cmq-levels %u, lifetime %u ms\n",
-                       i->scan_interval_ms, i->swap_interval_ms,
-                       i->max_swaps, i->cmq_levels, i->lifetime_ms);
-        monitor_printf(mon, "  epochs %" PRIu64 ", written last epoch %"
-                       PRIu64 " (%" PRIu64 " in DRAM), in all %" PRIu64
-                       " (%" PRIu64 " in DRAM)\n", i->epochs, i->dirty_pages,
-                       i->dirty_dram_pages, i->dirty_total,
-                       i->dirty_dram_total);
-        monitor_printf(mon, "  pages: %" PRIu64 " DRAM, %" PRIu64 " NVM, %"
-                       PRIu64 " hot in NVM\n", i->dram_pages, i->nvm_pages,
-                       i->hot_nvm_pages);
-        monitor_printf(mon, "  swaps %" PRIu64 " (%" PRIu64 " by KVM), "
-                       "failed %" PRIu64 ", in %" PRIu64 " batches, swapper "
-                       "%s\n", i->swaps, i->kvm_swaps, i->swaps_failed,
-                       i->batches, RaminateSwapMethod_str(i->swapper));
-        monitor_printf(mon, "  per batch (us): pause last %" PRIu64 " min %"
-                       PRIu64 " mean %" PRIu64 " max %" PRIu64 "; time last %"
-                       PRIu64 " mean %" PRIu64 " max %" PRIu64 "\n",
-                       i->pause_ns->last / 1000, i->pause_ns->min / 1000,
-                       i->pause_ns->mean / 1000, i->pause_ns->max / 1000,
-                       i->batch_ns->last / 1000, i->batch_ns->mean / 1000,
-                       i->batch_ns->max / 1000);
-    }
+    qemu_mutex_lock(&e->lock);
+    *st = e->st;
+    st->tracker = e->tracker->kind;
+    rm_policy_stats(e->policy, now_ms(), &st->pages);
+    qemu_mutex_unlock(&e->lock);
 }

@@ -6,24 +6,11 @@
  * Pages are numbered 0..npages-1 (container offset / page size); time is in
  * the caller's unit (the engine uses milliseconds) and may wrap at 2^32.
  *
- * Policies:
- *   cmq   Corked Multi-Queue (Hirofuchi and Takano, SoCC 2016, section 3.4).
- *         A page with n detected updates sits at the tail of level
- *         floor(log2 n); at each update it moves to the tail of its level.
- *         After each epoch, the head of each level is checked: a page not
- *         updated (nor demoted) for longer than the life time drops one
- *         level, and the new head is checked in turn.  Demoted out of level
- *         0, a DRAM page joins the victim queue of cold DRAM pages and an
- *         NVM page is forgotten (its count reset).  A plan scans the levels
- *         from the highest down, each from tail to head, and pairs every
- *         NVM page it meets with the head of the victim queue, up to the
- *         cap or until victims run out.  All DRAM pages start as victims.
- *   lru   Keeps the most recently written pages in DRAM: pairs the most
- *         recently written NVM pages with the least recently written DRAM
- *         pages (never-written ones first) while the NVM page is the more
- *         recent of the two.
- *   none  Never swaps; keeps LRU's bookkeeping so that its statistics are
- *         comparable.
+ * Policies, one file each with its rules (raminate-policy-<name>.c):
+ *   cmq   Corked Multi-Queue (Hirofuchi and Takano, SoCC 2016, section 3.4)
+ *   lru   the most recently written pages in DRAM
+ *   none  never swaps; keeps LRU's bookkeeping, so that its statistics are
+ *         comparable (in raminate-policy-lru.c)
  *
  * Metadata: 16 bytes per page.  Cost of an epoch: proportional to the pages
  * written and demoted; a plan visits the queued pages it skips or pairs.
@@ -45,12 +32,6 @@ typedef enum RmTier {
     RM_TIER_DRAM = 0,
     RM_TIER_NVM = 1,
 } RmTier;
-
-typedef enum RmPolicyKind {
-    RM_POLICY_CMQ,
-    RM_POLICY_LRU,
-    RM_POLICY_NONE,
-} RmPolicyKind;
 
 #define RM_MAX_LEVELS 32
 
@@ -74,10 +55,35 @@ typedef struct RmPolicyStats {
 typedef struct RmPolicy RmPolicy;
 
 /*
+ * What makes a policy: the core (raminate-policy.c) keeps each page's tier,
+ * update count, time stamp and queue, and calls these to decide where a
+ * written page goes, to age pages and to plan.  A new policy is one file
+ * with its RmPolicyOps and an entry in rm_policies[].
+ */
+typedef struct RmPolicyOps {
+    const char *name;           /* as the placement= knob takes it */
+    const char *summary;        /* one line, for help texts */
+    /* The queue a page just written goes to (its count already bumped). */
+    unsigned (*written_queue)(const RmPolicy *p, uint32_t page);
+    /* After an epoch's writes are in, at time @now; may be NULL. */
+    void (*epoch_end)(RmPolicy *p, uint32_t now);
+    /* Plan at most @max swaps into @out; NULL for a policy that never swaps. */
+    size_t (*plan)(RmPolicy *p, RmSwap *out, size_t max);
+    /* Write-hot pages now in NVM, for the statistics. */
+    uint64_t (*hot_nvm_pages)(const RmPolicy *p, uint32_t now);
+} RmPolicyOps;
+
+/* Every policy, the default first; NULL-terminated. */
+extern const RmPolicyOps *const rm_policies[];
+/* The policy called @name, or NULL. */
+const RmPolicyOps *rm_policy_find(const char *name);
+const RmPolicyOps *rm_policy_ops(const RmPolicy *p);
+
+/*
  * A policy over @npages pages whose tiers are @tier[0..npages-1].
  * Returns NULL if the parameters are out of range or memory runs out.
  */
-RmPolicy *rm_policy_new(RmPolicyKind kind, const RmPolicyParams *params,
+RmPolicy *rm_policy_new(const RmPolicyOps *ops, const RmPolicyParams *params,
                         uint32_t npages, const uint8_t *tier);
 void rm_policy_free(RmPolicy *p);
 

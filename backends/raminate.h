@@ -1,13 +1,19 @@
 /*
  * raminate: the engine that keeps a container's write-hot pages in DRAM
  *
- * Three parts, each readable alone:
- *   tracker  (raminate-tracker.c)  which pages were written in an epoch
- *   policy   (raminate-policy.c)   where pages should be: pure C
- *   swapper  (raminate-swapper.c)  exchanges two pages' storage and data
- * and the engine (raminate-engine.c) that drives them each epoch.  The
- * patched KVM's primitives (raminate-kvm.c) serve the tracker and the
- * swapper where KVM has them.
+ * Three parts, each behind an ops table and readable alone, as DAMON keeps
+ * its monitoring primitives apart from its core and its schemes:
+ *   tracker  which pages were written in an epoch (RaminateTrackerOps:
+ *            raminate-tracker-dirty-log.c, raminate-tracker-kvm.c)
+ *   policy   where pages should be: pure C (RmPolicyOps,
+ *            raminate-policy.h)
+ *   swapper  exchanges two pages' storage and data (RaminateSwapperOps:
+ *            raminate-swapper-remap.c, raminate-swapper-kvm.c)
+ * and the engine (raminate-engine.c) that drives them each epoch without
+ * knowing which ones it drives.  The memory-backend-container builds the
+ * sources and the swapper and hands the engine a RaminateEngineConfig;
+ * raminate-monitor.c reports on both.  docs/extending.md says where a new
+ * tracker, swapper, policy or tier source goes.
  *
  * Copyright (c) 2026 raminate developers
  *
@@ -18,12 +24,12 @@
 #ifndef RAMINATE_H
 #define RAMINATE_H
 
-#include "qapi/qapi-types-machine.h"
 #include "qapi/qapi-types-qom.h"
 #include "exec/memory.h"
 #include "raminate-policy.h"
 
-typedef struct HostMemoryBackendContainer HostMemoryBackendContainer;
+/* RAMinate moves 4 KiB pages: the host's and the guest's page size. */
+#define RAMINATE_PAGE_SIZE 4096
 
 /* The knobs, as container properties. */
 typedef struct RaminateParams {
@@ -39,96 +45,162 @@ typedef struct RaminateParams {
     char *placement_file;
 } RaminateParams;
 
+/* --- tracker -------------------------------------------------------- */
+
+typedef struct RaminateTrackerOps {
+    RaminateTracker kind;
+    /* Whether it can track here; if not, why, and what to use instead. */
+    bool (*probe)(Error **errp);
+    /* Start or stop tracking the memory of @mr. */
+    bool (*start)(MemoryRegion *mr, Error **errp);
+    void (*stop)(void);
+    /*
+     * Append to @pages the pages of @mr written since the last call, as
+     * page numbers within @mr, and re-arm tracking for them.  Needs the BQL.
+     */
+    void (*collect)(MemoryRegion *mr, GArray *pages);
+} RaminateTrackerOps;
+
+extern const RaminateTrackerOps raminate_tracker_tcg;
+extern const RaminateTrackerOps raminate_tracker_kvm_dirty_log;
+extern const RaminateTrackerOps raminate_tracker_kvm_raminate;
+
+/*
+ * The tracker for @want (RAMINATE_TRACKER_AUTO: the best one that can run
+ * here), or NULL with @errp saying why.
+ */
+const RaminateTrackerOps *raminate_tracker_resolve(RaminateTracker want,
+                                                   Error **errp);
+
+/*
+ * Page @page of @mr has moved: whoever copies guest memory by its dirty
+ * log (migration) must copy it again, as it may have read it mid-swap.
+ */
+void raminate_mark_moved(MemoryRegion *mr, uint32_t page);
+
 /* --- swapper -------------------------------------------------------- */
 
-/* One child's source, as the swapper sees it. */
+/* One child's source, as the swappers see it. */
 typedef struct RaminateSource {
     int fd;
     uint64_t phy_offset;        /* in the source */
     uint64_t offset, size;      /* in the container */
+    uint64_t page_size;         /* it maps pages of this size */
     MemoryTier tier;
 } RaminateSource;
 
+/*
+ * The swapper of one container: where each page lives (the core,
+ * raminate-swapper.c) and the chain of swapper ops that move pages.
+ */
 typedef struct RaminateSwapper RaminateSwapper;
 
-RaminateSwapper *raminate_swapper_new(uint8_t *base, uint64_t size,
-                                      const RaminateSource *src,
+/* What one run of a plan cost, for the statistics and trace events. */
+typedef struct RaminateSwapReport {
+    size_t live;                /* pairs swapped with the guest running */
+    uint64_t drain_ns;          /* waiting for device I/O in flight */
+    size_t under_dma;           /* pairs left alone: a device mapped them */
+    uint64_t pause_ns;          /* the guest stopped, stop to resume */
+    uint64_t stop_ns;           /* of which stopping and resuming vCPUs */
+    uint64_t copy_ns;           /* copying page bytes */
+    uint64_t remap_ns;          /* changing mappings */
+    uint64_t mappings;          /* the process's mappings, where counted */
+} RaminateSwapReport;
+
+typedef struct RaminateSwapperOps {
+    const char *name;           /* as query-raminate's swapper says it */
+    bool pauses_guest;          /* swap() needs the vCPUs paused */
+    /*
+     * Its state for swapping the pages of @s, or NULL: with @errp set if it
+     * should serve them and cannot, without if it does not serve them.
+     */
+    void *(*open)(RaminateSwapper *s, Error **errp);
+    void (*close)(void *state);
+    /*
+     * Swap at most @budget of the pairs of @plan[0..n-1] not yet @ok,
+     * recording each with raminate_swapper_exchanged() and setting its ok.
+     * Returns 0, or -EOPNOTSUPP once it cannot swap this memory at all.
+     */
+    int (*swap)(void *state, RaminateSwapper *s, const RmSwap *plan,
+                size_t n, bool *ok, size_t budget, RaminateSwapReport *r);
+    /* How many swaps it can do now (NULL: no limit). */
+    size_t (*headroom)(void *state, RaminateSwapReport *r);
+} RaminateSwapperOps;
+
+extern const RaminateSwapperOps raminate_swapper_kvm;
+extern const RaminateSwapperOps raminate_swapper_remap;
+
+/*
+ * A swapper for the container @id whose @size bytes at @base are mapped
+ * from @src[0..nsrc-1], every page at home.  Each swapper ops that serves
+ * these sources joins its chain, in order of preference.
+ */
+RaminateSwapper *raminate_swapper_new(const char *id, uint8_t *base,
+                                      uint64_t size, const RaminateSource *src,
                                       unsigned nsrc, Error **errp);
 void raminate_swapper_free(RaminateSwapper *s);
 /*
- * Exchange the storage and the data of pages @a and @b: afterwards each
- * page's bytes are unchanged and live in the other's former storage.  The
- * guest must not run meanwhile.  Returns 0 or a negative errno, in which
- * case nothing changed.
+ * Carry out @plan[0..n-1], setting ok[i] for each pair done: each swapper
+ * of the chain takes the pairs the ones before it could not do, with the
+ * vCPUs paused around those that need it, and device I/O quiesced around
+ * all; pairs a device has mapped for DMA stay undone.  Afterwards each
+ * page's bytes are unchanged.  Main loop only: it pauses the vCPUs and
+ * drains the block layer.
  */
-int raminate_swapper_swap(RaminateSwapper *s, uint32_t a, uint32_t b);
-/*
- * Swap what KVM can of @plan[0..n-1] with the guest running (KVM_SWAP_GFNS),
- * setting ok[i] for each pair done; returns how many.  The others need
- * raminate_swapper_swap() with the vCPUs paused.  The first time KVM
- * cannot swap this memory at all, the swapper stops asking it.
- */
-size_t raminate_swapper_swap_live(RaminateSwapper *s, const RmSwap *plan,
-                                  size_t n, bool *ok);
-/* RAMINATE_SWAP_METHOD_KVM while KVM swaps pages, else _REMAP. */
-RaminateSwapMethod raminate_swapper_method(const RaminateSwapper *s);
+void raminate_swapper_run(RaminateSwapper *s, const RmSwap *plan, size_t n,
+                          bool *ok, RaminateSwapReport *r);
+/* The name of the first swapper of the chain. */
+const char *raminate_swapper_name(const RaminateSwapper *s);
+uint32_t raminate_swapper_npages(const RaminateSwapper *s);
 /* The storage slot (page of original storage) now backing @page. */
 uint32_t raminate_swapper_storage(const RaminateSwapper *s, uint32_t page);
 MemoryTier raminate_swapper_tier(const RaminateSwapper *s, uint32_t page);
-/*
- * How many swaps the process's mapping limit allows now; @mappings gets
- * the number of mappings the process has.
- */
-size_t raminate_swapper_headroom(const RaminateSwapper *s, uint64_t *mappings);
-/* Time spent copying and remapping since the last call, in ns. */
-void raminate_swapper_take_times(RaminateSwapper *s, uint64_t *copy_ns,
-                                 uint64_t *remap_ns);
 
-/* --- tracker -------------------------------------------------------- */
-
-/* Pick the tracker for @want with this accelerator, or explain why not. */
-bool raminate_tracker_resolve(RaminateTracker want, RaminateTracker *got,
-                              Error **errp);
-/*
- * Start or stop tracking with @t for the memory of @mr.  The trackers that
- * read QEMU's dirty log share it.
- */
-bool raminate_tracker_start(RaminateTracker t, MemoryRegion *mr,
-                            Error **errp);
-void raminate_tracker_stop(RaminateTracker t);
-/*
- * Append to @pages the pages of @mr written since the last call, as page
- * numbers within @mr, and re-arm tracking for them.  Needs the BQL.
- */
-void raminate_tracker_collect(RaminateTracker t, MemoryRegion *mr,
-                              GArray *pages);
-
-/* --- the patched KVM (raminate-kvm.c) --------------------------------- */
-
-bool raminate_kvm_can_harvest(void);
-bool raminate_kvm_can_swap(void);
-/*
- * Append to @pages the pages of [@host, @host + @size) that the guest wrote
- * since the last harvest (KVM_TDP_HARVEST), numbered from @host.  Returns 0
- * or a negative errno.
- */
-int raminate_kvm_harvest(void *host, uint64_t size, GArray *pages);
-/*
- * Exchange the pages of each pair of @plan[0..n-1], numbered from @base,
- * with KVM_SWAP_GFNS, setting ok[i] for the pairs done.  Returns 0, or
- * -EOPNOTSUPP once KVM cannot swap this memory at all.
- */
-int raminate_kvm_swap(uint8_t *base, const RmSwap *plan, size_t n,
-                      bool *ok);
+/* For swapper ops: what the core knows. */
+const char *raminate_swapper_id(const RaminateSwapper *s);
+uint8_t *raminate_swapper_base(const RaminateSwapper *s);
+unsigned raminate_swapper_nsources(const RaminateSwapper *s);
+const RaminateSource *raminate_swapper_source(const RaminateSwapper *s,
+                                              unsigned i);
+/* The source holding storage @slot. */
+const RaminateSource *raminate_swapper_source_of(const RaminateSwapper *s,
+                                                 uint32_t slot);
+/* Pages @a and @b now live in each other's former storage. */
+void raminate_swapper_exchanged(RaminateSwapper *s, uint32_t a, uint32_t b);
 
 /* --- engine --------------------------------------------------------- */
 
 typedef struct RaminateEngine RaminateEngine;
 
-RaminateEngine *raminate_engine_start(HostMemoryBackendContainer *c,
+/* What the engine is given to run on. */
+typedef struct RaminateEngineConfig {
+    const char *id;             /* for messages and trace events */
+    MemoryRegion *mr;           /* the guest memory, for the tracker */
+    RaminateSwapper *swapper;   /* the caller's: outlives the engine */
+} RaminateEngineConfig;
+
+/* A duration per swap batch, in ns. */
+typedef struct RaminateDuration {
+    uint64_t last, min, max, total;
+} RaminateDuration;
+
+typedef struct RaminateEngineStats {
+    RaminateTracker tracker;    /* in force */
+    uint64_t epochs;
+    uint64_t dirty_last, dirty_dram_last, dirty_total, dirty_dram_total;
+    uint64_t swaps, swaps_failed, live_swaps, batches;
+    RaminateDuration pause, batch;
+    RmPolicyStats pages;
+} RaminateEngineStats;
+
+RaminateEngine *raminate_engine_start(const RaminateEngineConfig *cfg,
+                                      const RaminateParams *params,
                                       Error **errp);
+/* Needs the BQL, which it drops while the engine thread finishes. */
 void raminate_engine_stop(RaminateEngine *e);
 /* Take new knob values; fails without change if they cannot apply. */
-bool raminate_engine_reconfigure(RaminateEngine *e, Error **errp);
+bool raminate_engine_reconfigure(RaminateEngine *e,
+                                 const RaminateParams *params, Error **errp);
+void raminate_engine_get_stats(RaminateEngine *e, RaminateEngineStats *st);
 
 #endif

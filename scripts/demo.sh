@@ -5,7 +5,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-QMP=$TOP/tests/lib/qmp.py
+QMP=$TOP/scripts/lib/qmp.py
 D=$(mktemp -d "${TMPDIR:-/var/tmp}/raminate-demo.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$D"' EXIT
 G=$((1 << 30))
@@ -30,11 +30,13 @@ echo
     hotset 1 1024 4096 1024 75' "${args[@]}" > /dev/null 2>&1 &
 
 "$QMP" "$D/qmp" wait
+# get OBJECT PROPERTY: qom-get on /objects/OBJECT, without a string's quotes.
+get() { "$QMP" "$D/qmp" qom-get "{\"path\": \"/objects/$1\", \"property\": \"$2\"}" | tr -d '"'; }
 echo "== The container and its children (qom-get):"
 for id in dram0 mram0; do
-    get() { "$QMP" "$D/qmp" qom-get "{\"path\": \"/objects/$id\", \"property\": \"$1\"}" | tr -d '"'; }
-    printf '  %-6s tier=%-4s  container [0x%09x, 0x%09x)  <- %s + 0x%x\n' "$id" "$(get tier)" \
-        "$(get offset)" $(( $(get offset) + $(get size) )) "$(basename "$(get path)")" "$(get phy-offset)"
+    printf '  %-6s tier=%-4s  container [0x%09x, 0x%09x)  <- %s + 0x%x\n' "$id" "$(get $id tier)" \
+        "$(get $id offset)" $(( $(get $id offset) + $(get $id size) )) \
+        "$(basename "$(get $id path)")" "$(get $id phy-offset)"
 done
 echo "== Guest-physical layout (info mtree):"
 "$QMP" "$D/qmp" hmp "info mtree" | grep -E "alias ram-(below|above)-4g" | sed 's/^ */  /' | sort -u
@@ -42,7 +44,9 @@ echo
 for _ in $(seq 600); do grep -q '^HOT' "$D/out" && break; sleep 0.1; done
 grep -v '^HOT' "$D/out" | tr -d '\r'
 echo
-echo "== RAMinate at work (query-raminate each second; defaults: scan 1 s, swap 5 s, CMQ):"
+echo "== RAMinate at work (query-raminate each second; the container's defaults:" \
+    "scan every $(get dmcon0 scan-interval-ms) ms, swap every $(get dmcon0 swap-interval-ms) ms," \
+    "placement $(get dmcon0 placement)):"
 printf '  %4s %6s %16s %10s %8s %12s %12s\n' time epochs "written/epoch" "in DRAM" swaps "hot in NVM" "last pause"
 for t in $(seq 1 30); do
     sleep 1

@@ -1,15 +1,7 @@
 /*
  * raminate-sim: replay a RAMinate trace through placement policies.
  *
- *   raminate-sim [options] TRACE
- *     --policy P        none, lru, cmq, oracle or all (default all)
- *     --dram-ratio R    DRAM share of the pages, e.g. 0.01 (default 0.01)
- *     --dram-pages N    or a number of DRAM pages
- *     --swap-every K    epochs per swap interval (default 5)
- *     --max-swaps B     swaps per interval (default 1000)
- *     --levels L        CMQ levels (default 8)
- *     --lifetime E      CMQ life time in epochs (default 5)
- *     --passes P        replay the trace P times in a row (default 1)
+ * Usage: raminate-sim --help.
  *
  * TRACE is the engine's trace-file format (docs/raminate.rst).  Pages
  * 0..D-1 start in DRAM, as with a DRAM child at offset 0.  Each epoch, the
@@ -17,7 +9,7 @@
  * DRAM hit ratio: per dirty page per epoch), then fed to the policy; at the
  * end of every K-th epoch the policy's plan is carried out.  Prints one
  * JSON object per policy and pass.  The policies are the engine's own
- * (backends/raminate-policy.c).
+ * (backends/raminate-policy*.c, rm_policies[]).
  *
  * "oracle" is an upper bound, not a policy: for each interval t it counts
  * the hits of the best DRAM set that differs from the initial one in at
@@ -58,6 +50,29 @@ static void die(const char *msg, const char *arg)
 {
     fprintf(stderr, "raminate-sim: %s%s\n", msg, arg ? arg : "");
     exit(2);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: raminate-sim [options] TRACE\n"
+            "  --policy P        a policy, oracle or all (default all)\n"
+            "  --dram-ratio R    DRAM share of the pages, e.g. 0.01 "
+            "(default 0.01)\n"
+            "  --dram-pages N    or a number of DRAM pages\n"
+            "  --swap-every K    epochs per swap interval (default 5)\n"
+            "  --max-swaps B     swaps per interval (default 1000)\n"
+            "  --levels L        CMQ levels (default 8)\n"
+            "  --lifetime E      CMQ life time in epochs (default 5)\n"
+            "  --passes P        replay the trace P times in a row "
+            "(default 1)\n"
+            "  --list-policies   print the policies' names and stop\n"
+            "  --help            print this and stop\n"
+            "Policies (the engine's placement= values):\n");
+    for (const RmPolicyOps *const *o = rm_policies; *o; o++) {
+        fprintf(f, "  %-6s %s\n", (*o)->name, (*o)->summary);
+    }
+    fprintf(f, "  %-6s the best placement within the swap budget "
+            "(an upper bound)\n", "oracle");
 }
 
 static void read_trace(const char *path, Trace *t)
@@ -117,7 +132,7 @@ static void report(const char *policy, unsigned pass, const Options *o,
            hits, dirty ? (double)hits / dirty : 0.0, swaps);
 }
 
-static void run_policy(RmPolicyKind kind, const char *name, const Options *o,
+static void run_policy(const RmPolicyOps *ops, const Options *o,
                        const Trace *t, uint32_t dram)
 {
     uint8_t *tier = malloc(t->npages);
@@ -129,7 +144,7 @@ static void run_policy(RmPolicyKind kind, const char *name, const Options *o,
     for (uint32_t i = 0; i < t->npages; i++) {
         tier[i] = i >= dram;
     }
-    p = rm_policy_new(kind, &params, t->npages, tier);
+    p = rm_policy_new(ops, &params, t->npages, tier);
     if (!p || !plan) {
         die("bad policy parameters or out of memory", NULL);
     }
@@ -153,7 +168,7 @@ static void run_policy(RmPolicyKind kind, const char *name, const Options *o,
                 swaps += n;
             }
         }
-        report(name, pass, o, dram, t, dirty, hits, swaps);
+        report(ops->name, pass, o, dram, t, dirty, hits, swaps);
     }
     rm_policy_free(p);
     free(plan);
@@ -260,6 +275,7 @@ int main(int argc, char **argv)
                   .lifetime = 5 };
     const char *path = NULL;
     uint32_t dram;
+    bool all, oracle;
     Trace t;
 
     for (int i = 1; i < argc; i++) {
@@ -268,6 +284,16 @@ int main(int argc, char **argv)
         if (argv[i][0] != '-') {
             path = argv[i];
             continue;
+        }
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--list-policies")) {
+            for (const RmPolicyOps *const *p = rm_policies; *p; p++) {
+                printf("%s\n", (*p)->name);
+            }
+            return 0;
         }
         if (!a) {
             die("missing value for ", argv[i]);
@@ -294,32 +320,29 @@ int main(int argc, char **argv)
         i++;
     }
     if (!path) {
-        die("usage: raminate-sim [options] TRACE (see the source's header)",
-            NULL);
+        usage(stderr);
+        return 2;
     }
     if (!o.swap_every || !o.passes) {
         die("--swap-every and --passes must be at least 1", NULL);
     }
-    if (strcmp(o.policy, "all") && strcmp(o.policy, "none") &&
-        strcmp(o.policy, "lru") && strcmp(o.policy, "cmq") &&
-        strcmp(o.policy, "oracle")) {
-        die("--policy: use none, lru, cmq, oracle or all, not ", o.policy);
+    all = !strcmp(o.policy, "all");
+    oracle = all || !strcmp(o.policy, "oracle");
+    if (!all && !oracle && !rm_policy_find(o.policy)) {
+        die("--policy: use a name --list-policies prints, oracle or all, "
+            "not ", o.policy);
     }
     read_trace(path, &t);
     dram = o.dram_pages ? o.dram_pages : (uint32_t)(t.npages * o.dram_ratio);
     if (!dram || dram >= t.npages) {
         die("the DRAM share must leave both DRAM and NVM pages", NULL);
     }
-    if (!strcmp(o.policy, "none") || !strcmp(o.policy, "all")) {
-        run_policy(RM_POLICY_NONE, "none", &o, &t, dram);
+    for (const RmPolicyOps *const *p = rm_policies; *p; p++) {
+        if (all || !strcmp(o.policy, (*p)->name)) {
+            run_policy(*p, &o, &t, dram);
+        }
     }
-    if (!strcmp(o.policy, "lru") || !strcmp(o.policy, "all")) {
-        run_policy(RM_POLICY_LRU, "lru", &o, &t, dram);
-    }
-    if (!strcmp(o.policy, "cmq") || !strcmp(o.policy, "all")) {
-        run_policy(RM_POLICY_CMQ, "cmq", &o, &t, dram);
-    }
-    if (!strcmp(o.policy, "oracle") || !strcmp(o.policy, "all")) {
+    if (oracle) {
         run_oracle(&o, &t, dram);
     }
     return 0;

@@ -26,27 +26,12 @@
 #include <unistd.h>
 
 #include "../lib/frame-tag.h"
+#include "common.h"
 
 #define PAGE 4096UL
 #define WORDS (PAGE / 8)
 
 static uint64_t nonce;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t next(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
 
 /* Words 0-3 and the last 4: the frame tag; 4-5: page and version. */
 static void fill(uint64_t *w, uint64_t pfn, uint64_t page, uint64_t ver)
@@ -58,7 +43,7 @@ static void fill(uint64_t *w, uint64_t pfn, uint64_t page, uint64_t ver)
 	w[4] = page;
 	w[5] = ver;
 	for (unsigned i = 6; i < WORDS - 4; i++)
-		w[i] = next(&x);
+		w[i] = xorshift64(&x);
 }
 
 static int check(const uint64_t *w, uint64_t pfn, uint64_t page, uint64_t ver)
@@ -70,7 +55,7 @@ static int check(const uint64_t *w, uint64_t pfn, uint64_t page, uint64_t ver)
 	    w[4] != page || w[5] != ver)
 		return 0;
 	for (unsigned i = 6; i < WORDS - 4; i++)
-		if (w[i] != next(&x))
+		if (w[i] != xorshift64(&x))
 			return 0;
 	return 1;
 }

@@ -21,24 +21,15 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "common.h"
+
 #define PAGE 4096UL
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t next_random(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 static void write_page(char *mem, uint64_t page, uint64_t stamp)

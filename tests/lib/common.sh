@@ -4,7 +4,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 QEMU=$TOP/build/qemu-system-x86_64
 GUEST_RUN=$TOP/scripts/guest-run
-QMP=$TOP/tests/lib/qmp.py
+QMP=$TOP/scripts/lib/qmp.py
 
 # A scratch directory, in memory where possible: the files standing in for
 # physical memory are sparse and only hold what the guest writes.
@@ -19,10 +19,17 @@ fi
 # run says why.
 SHOW_ON_FAILURE=()
 show_on_failure() { SHOW_ON_FAILURE+=("$@"); }
+# at_exit COMMAND: run COMMAND (a shell line) when the test ends, once its
+# background jobs are stopped and before the scratch directory goes.
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$1"); }
 cleanup() {
     local rc=$? pids f
     pids=$(jobs -p)
     [ -z "$pids" ] || kill $pids 2>/dev/null || true
+    for f in "${AT_EXIT[@]}"; do
+        eval "$f" || true
+    done
     if [ $rc != 0 ]; then
         for f in "${SHOW_ON_FAILURE[@]}"; do
             [ -s "$f" ] || continue
@@ -65,14 +72,16 @@ NESTED_SLOWDOWN="RAMINATE_SLOWDOWN=\$(chroot /host bash $TOP/tests/lib/slowdown.
     export RAMINATE_SLOWDOWN
     echo \"  timeouts under KVM in this guest x \$RAMINATE_SLOWDOWN\""
 
-# qmp_open SOCKET: one QMP connection (tests/lib/qmp.py -) for the qmp
+# qmp_open SOCKET: one QMP connection (scripts/lib/qmp.py -) for the qmp
 # calls that follow, until the next qmp_open.
 qmp_open() {
     [ -z "${QMP_CLIENT_PID:-}" ] || kill "$QMP_CLIENT_PID" 2>/dev/null || true
     coproc QMP_CLIENT { exec python3 "$QMP" "$1" -; }
 }
 # qmp COMMAND [ARGS-JSON [EXPR]]: print the return as JSON, or the value of
-# the Python expression EXPR of it (r); a QMP error fails the call.
+# the Python expression EXPR of it (r); a QMP error fails the call.  Not in
+# a pipeline or a ( ) subshell, where bash closes the connection's file
+# descriptors: $(qmp ...) and <(qmp ...) are fine.
 qmp() {
     local reply
     [ -n "${QMP_CLIENT_PID:-}" ] || { echo "qmp $1: no QMP connection: QEMU has exited" >&2; return 1; }
@@ -95,6 +104,38 @@ qmp_quit() {
 }
 # knob OBJECT PROPERTY JSON-VALUE: qom-set on /objects/OBJECT.
 knob() { qmp qom-set "{\"path\": \"/objects/$1\", \"property\": \"$2\", \"value\": $3}" > /dev/null; }
+# raminate_field ID EXPR: print the Python expression EXPR of i, the
+# query-raminate entry of container ID, e.g. 'i["swaps"]'.
+raminate_field() { qmp query-raminate '' "(lambda i: $2)({x['id']: x for x in r}['$1'])"; }
+# hmp COMMAND-LINE: print a human monitor command's output, line by line
+# (the qmp answer is one line: its line ends travel as record separators).
+hmp() {
+    local out
+    out=$(qmp human-monitor-command "{\"command-line\": \"$1\"}" 'r.replace(chr(10), chr(30))')
+    tr '\036' '\n' <<< "$out"
+}
+
+# refuse [-s STATUS] EXPECTED COMMAND [ARG...]: COMMAND (a program, or a
+# function such as qmp or knob) must fail, with an exit status from 1 to
+# 123 (not a timeout, a kill or a crash) or exactly STATUS, and say
+# EXPECTED on its standard output or error; notes the last line that says
+# it (argparse's usage lines come before its error).  REFUSED counts the
+# refusals.
+REFUSED=0
+refuse() {
+    local status="" expect rc=0 ok
+    if [ "$1" = -s ]; then status=$2; shift 2; fi
+    expect=$1
+    shift
+    "$@" > "$WORK/refused" 2>&1 || rc=$?
+    if [ -n "$status" ]; then ok=$((rc == status)); else ok=$((rc > 0 && rc < 124)); fi
+    [ $ok = 1 ] ||
+        fail "not refused (exit $rc, wanted ${status:-1 to 123}): $*: $(cat "$WORK/refused")"
+    grep -qF -- "$expect" "$WORK/refused" ||
+        fail "refused without saying '$expect': $*: $(cat "$WORK/refused")"
+    REFUSED=$((REFUSED + 1))
+    note "refused: $(grep -F -- "$expect" "$WORK/refused" | tail -n1 | cut -c1-150)"
+}
 
 # host_prog NAME: build tests/host/NAME.c into build/tests/NAME, print its path.
 host_prog() {
@@ -121,28 +162,54 @@ check_in_force() {
     [ "$2" = "$swapper" ] || fail "swapper $2 in force, expected $swapper"
 }
 
-# hybrid_sources DIR DRAM_MB NVM_MB: set DRAM_SRC and NVM_SRC, the backing
-# of a container's DRAM and NVM children (memory-backend-devmem options),
-# and DRAM_IMG/DRAM_AT and NVM_IMG/NVM_AT, where their bytes can be read.
-# Sparse files in DIR; with RAMINATE_DEVMEM=PHYS (a range the kernel
-# reserved, e.g. with memmap=), /dev/mem from PHYS on: DRAM, then NVM.
-hybrid_sources() {
-    local dir=$1 dram=$(($2 << 20)) nvm=$(($3 << 20))
+# hybrid_memory DIR DRAM_MB NVM_MB [KNOB=VALUE...]: set HYBRID_ARGS, QEMU's
+# arguments for hybrid RAM: a container c of DRAM_MB + NVM_MB MiB with the
+# knobs given, its DRAM child d (offset 0) and NVM child n, and the NUMA
+# node that uses it (-m is the caller's); and DRAM_IMG/DRAM_AT and
+# NVM_IMG/NVM_AT, where the children's bytes can be read.  They are sparse
+# files in DIR; with RAMINATE_DEVMEM=PHYS (a range the kernel reserved,
+# e.g. with memmap=), /dev/mem from PHYS on: DRAM, then NVM.
+hybrid_memory() {
+    local dir=$1 dram=$2 nvm=$3 dram_src nvm_src knobs=""
+    shift 3
+    [ $# = 0 ] || knobs=$(IFS=,; echo ",$*")
     if [ -n "${RAMINATE_DEVMEM:-}" ]; then
         DRAM_IMG=/dev/mem DRAM_AT=$((RAMINATE_DEVMEM))
-        NVM_IMG=/dev/mem NVM_AT=$((RAMINATE_DEVMEM + dram))
-        DRAM_SRC="phy-offset=$DRAM_AT" NVM_SRC="phy-offset=$NVM_AT"
+        NVM_IMG=/dev/mem NVM_AT=$((RAMINATE_DEVMEM + (dram << 20)))
+        dram_src="phy-offset=$DRAM_AT" nvm_src="phy-offset=$NVM_AT"
     else
-        sparse_file "$dir/dram.img" $dram
-        sparse_file "$dir/nvm.img" $nvm
+        sparse_file "$dir/dram.img" $((dram << 20))
+        sparse_file "$dir/nvm.img" $((nvm << 20))
         DRAM_IMG=$dir/dram.img DRAM_AT=0 NVM_IMG=$dir/nvm.img NVM_AT=0
-        DRAM_SRC="path=$DRAM_IMG" NVM_SRC="path=$NVM_IMG"
+        dram_src="path=$DRAM_IMG" nvm_src="path=$NVM_IMG"
     fi
+    HYBRID_ARGS=(
+        -object "memory-backend-container,id=c,size=$((dram + nvm))M$knobs"
+        -object "memory-backend-devmem,id=d,size=${dram}M,parent=c,$dram_src"
+        -object "memory-backend-devmem,id=n,size=${nvm}M,offset=${dram}M,parent=c,$nvm_src"
+        -numa node,memdev=c)
 }
 
-# wait_for FILE PATTERN SECONDS: wait until a whole line of FILE (not one
-# still being written) matches PATTERN, at most SECONDS on the reference
-# machine (budget).
+# check_placement NONCE PAGES MEM_MB DRAM_MB WHAT: the PAGES pages the guest
+# tagged with NONCE are in the storage container c's placement names, read
+# from the host's backing of the two children of hybrid_memory (a DRAM_MB
+# child, then the rest of MEM_MB); else fail saying WHAT is wrong.  Leaves
+# the placement in $WORK/placement.
+check_placement() {
+    local m=$((1 << 20))
+    qmp raminate-save-placement "{\"id\": \"c\", \"filename\": \"$WORK/placement\"}" > /dev/null
+    "$(host_prog layout-check)" --nonce "$1" --expect "$2" \
+        --map "0:$(($3 * m)):0" --placement "$WORK/placement" \
+        --child "$DRAM_IMG:$DRAM_AT:0:$(($4 * m))" \
+        --child "$NVM_IMG:$NVM_AT:$(($4 * m)):$((($3 - $4) * m))" > "$WORK/check" ||
+        { cat "$WORK/check"; fail "$5"; }
+    sed 's/^/  /' "$WORK/check"
+}
+
+# wait_for FILE PATTERN SECONDS [PID [COUNT]]: wait until a whole line of
+# FILE (not one still being written) matches PATTERN (COUNT lines: 1), at
+# most SECONDS on the reference machine (budget), and no longer than process
+# PID (the guest; "" for none) lives.
 wait_for() {
     local i n text
     n=$(budget "$3")
@@ -155,7 +222,8 @@ wait_for() {
         *$'\n'*) text=${text%$'\n'*} ;;
         *) text= ;;
         esac
-        grep -q "$2" <<< "$text" && return 0
+        [ "$(grep -c "$2" <<< "$text")" -ge "${5:-1}" ] && return 0
+        [ -z "${4:-}" ] || kill -0 "$4" 2>/dev/null || return 1
         sleep 0.1
     done
     return 1

@@ -9,23 +9,19 @@
 source "$(dirname "$0")/common.sh"
 
 export RAMINATE_DEVMEM=$1
-M=$((1 << 20))
 SECONDS_MEASURED=5
 kvm_stat() {    # kvm_stat NAME: the statistic, summed over vCPUs
     qmp query-stats '{"target": "vcpu", "providers": [{"provider": "kvm", "names": ["'"$1"'"]}]}' \
         'sum(s["value"] for v in r for s in v["stats"])'
 }
-epochs() { qmp query-raminate '' 'r[0]["epochs"]'; }
+epochs() { raminate_field c 'i["epochs"]'; }
 
 SOCK=$WORK/qmp
-hybrid_sources "$WORK" 64 448
+hybrid_memory "$WORK" 64 448 raminate=off placement=none scan-interval-ms=250
 show_on_failure "$WORK/out" "$WORK/log" "$WORK/console"
 "$GUEST_RUN" --accel kvm --out "$WORK/out" --console "$WORK/console" --qmp "$SOCK" \
     --timeout "$(budget 300)" -c "hotset $RANDOM 96 4096 64 600" -m 512M \
-    -object memory-backend-container,id=c,size=512M,raminate=off,placement=none,scan-interval-ms=250 \
-    -object memory-backend-devmem,id=d,size=64M,parent=c,$DRAM_SRC \
-    -object memory-backend-devmem,id=n,size=448M,offset=64M,parent=c,$NVM_SRC \
-    -numa node,memdev=c > "$WORK/log" 2>&1 &
+    "${HYBRID_ARGS[@]}" > "$WORK/log" 2>&1 &
 wait_for "$WORK/out" '^HOT' 150 || fail "hotset did not start"
 qmp_open "$SOCK"
 

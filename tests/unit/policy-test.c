@@ -1,5 +1,5 @@
 /*
- * Unit tests of the placement policies (backends/raminate-policy.c), on
+ * Unit tests of the placement policies (backends/raminate-policy*.c), on
  * hand-made inputs: each CMQ rule of the RAMinate paper, LRU's order, none.
  *
  * Copyright (c) 2026 raminate developers
@@ -28,7 +28,7 @@ static int passed, failed;
 } while (0)
 
 /* 4 DRAM pages (0-3) and 12 NVM pages (4-15). */
-static RmPolicy *make(RmPolicyKind kind, unsigned levels, uint32_t lifetime)
+static RmPolicy *make(const char *policy, unsigned levels, uint32_t lifetime)
 {
     uint8_t tier[16];
     RmPolicyParams params = { .levels = levels, .lifetime = lifetime };
@@ -36,7 +36,7 @@ static RmPolicy *make(RmPolicyKind kind, unsigned levels, uint32_t lifetime)
     for (int i = 0; i < 16; i++) {
         tier[i] = i >= 4;
     }
-    return rm_policy_new(kind, &params, 16, tier);
+    return rm_policy_new(rm_policy_find(policy), &params, 16, tier);
 }
 
 static void write1(RmPolicy *p, uint32_t page, uint32_t now)
@@ -55,7 +55,7 @@ static int queue_is(RmPolicy *p, unsigned q, const uint32_t *want, size_t n)
 TEST(cmq_starts_with_all_dram_as_victims)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    RmPolicy *p = make("cmq", 8, 5);
     uint32_t victims[] = { 0, 1, 2, 3 };
     RmPolicyStats s;
 
@@ -70,7 +70,7 @@ TEST(cmq_starts_with_all_dram_as_victims)
 TEST(cmq_level_is_floor_log2_of_updates)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 1000);
+    RmPolicy *p = make("cmq", 8, 1000);
     unsigned want[] = { 0, 0, 1, 1, 2, 2, 2, 2, 3 };  /* after n updates */
 
     for (uint32_t n = 1; n <= 8; n++) {
@@ -84,7 +84,7 @@ TEST(cmq_level_is_floor_log2_of_updates)
     }
     CHECK(rm_policy_queue_of(p, 5) == 7);
     rm_policy_free(p);
-    p = make(RM_POLICY_CMQ, 3, 1000);
+    p = make("cmq", 3, 1000);
     for (uint32_t n = 1; n <= 20; n++) {
         write1(p, 6, n);
     }
@@ -96,7 +96,7 @@ TEST(cmq_level_is_floor_log2_of_updates)
 TEST(cmq_update_moves_page_to_tail)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 1000);
+    RmPolicy *p = make("cmq", 8, 1000);
     uint32_t both[] = { 4, 5 }, order1[] = { 4, 5 }, order2[] = { 5, 4 };
 
     rm_policy_update(p, both, 2, 1);
@@ -114,7 +114,7 @@ TEST(cmq_update_moves_page_to_tail)
 TEST(cmq_demotion_after_lifetime)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    RmPolicy *p = make("cmq", 8, 5);
     uint32_t victims[] = { 0, 2, 3, 1 };
 
     for (uint32_t t = 1; t <= 4; t++) {
@@ -143,7 +143,7 @@ TEST(cmq_demotion_after_lifetime)
 TEST(cmq_demotion_checks_heads_repeatedly)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    RmPolicy *p = make("cmq", 8, 5);
     uint32_t level0[] = { 4, 5 };
 
     write1(p, 4, 1);
@@ -171,7 +171,7 @@ TEST(cmq_demotion_checks_heads_repeatedly)
 TEST(cmq_written_dram_page_leaves_victims)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    RmPolicy *p = make("cmq", 8, 5);
     uint32_t victims[] = { 0, 1, 3 };
 
     write1(p, 2, 1);
@@ -184,7 +184,7 @@ TEST(cmq_written_dram_page_leaves_victims)
 TEST(cmq_plan_order_cap_and_victims)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 100);
+    RmPolicy *p = make("cmq", 8, 100);
     RmSwap plan[16];
     size_t n;
 
@@ -218,7 +218,7 @@ TEST(cmq_plan_order_cap_and_victims)
 TEST(cmq_swap_flips_tiers_failure_keeps_state)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 100);
+    RmPolicy *p = make("cmq", 8, 100);
     RmSwap plan[4];
     RmPolicyStats s;
 
@@ -249,7 +249,7 @@ TEST(cmq_swap_flips_tiers_failure_keeps_state)
 TEST(cmq_out_of_victims)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 100);
+    RmPolicy *p = make("cmq", 8, 100);
     uint32_t w[] = { 0, 1, 2, 3, 4, 5 };
     RmSwap plan[4];
 
@@ -262,7 +262,7 @@ TEST(cmq_out_of_victims)
 TEST(lru_pairs_newest_nvm_with_oldest_dram)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_LRU, 8, 100);
+    RmPolicy *p = make("lru", 8, 100);
     RmSwap plan[16];
     uint32_t d01[] = { 0, 1 };
 
@@ -296,7 +296,7 @@ TEST(lru_pairs_newest_nvm_with_oldest_dram)
 TEST(none_never_swaps)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_NONE, 8, 100);
+    RmPolicy *p = make("none", 8, 100);
     uint32_t w[] = { 8, 9, 10 };
     RmSwap plan[4];
     RmPolicyStats s;
@@ -317,20 +317,41 @@ TEST(bad_parameters_and_metadata_size)
     uint8_t tier[1 << 16] = { 0 };
     RmPolicyParams bad0 = { .levels = 0 }, bad33 = { .levels = 33 };
     RmPolicyParams good = { .levels = 8, .lifetime = 5 };
+    const RmPolicyOps *cmq = rm_policy_find("cmq");
     RmPolicy *p;
 
-    CHECK(!rm_policy_new(RM_POLICY_CMQ, &bad0, 16, tier));
-    CHECK(!rm_policy_new(RM_POLICY_CMQ, &bad33, 16, tier));
-    p = rm_policy_new(RM_POLICY_CMQ, &good, 1 << 16, tier);
+    CHECK(!rm_policy_new(cmq, &bad0, 16, tier));
+    CHECK(!rm_policy_new(cmq, &bad33, 16, tier));
+    p = rm_policy_new(cmq, &good, 1 << 16, tier);
     CHECK(p && rm_policy_metadata_bytes(p) <= 16 * (1 << 16) + 1024);
     rm_policy_free(p);
+    return ok;
+}
+
+TEST(policies_are_found_by_name)
+{
+    int ok = 1;
+    uint8_t tier[4] = { 0, 0, 1, 1 };
+    RmPolicyParams params = { .levels = 8, .lifetime = 5 };
+    size_t n = 0;
+
+    for (const RmPolicyOps *const *o = rm_policies; *o; o++, n++) {
+        RmPolicy *p = rm_policy_new(*o, &params, 4, tier);
+
+        CHECK(rm_policy_find((*o)->name) == *o);
+        CHECK(p && rm_policy_ops(p) == *o);
+        rm_policy_free(p);
+    }
+    CHECK(n == 3 && !strcmp(rm_policies[0]->name, "cmq"));
+    CHECK(!rm_policy_find("best") && !rm_policy_find(""));
+    CHECK(!rm_policy_new(NULL, &params, 4, tier));
     return ok;
 }
 
 TEST(out_of_range_pages_are_ignored)
 {
     int ok = 1;
-    RmPolicy *p = make(RM_POLICY_CMQ, 8, 5);
+    RmPolicy *p = make("cmq", 8, 5);
     uint32_t w[] = { 16, 1000, UINT32_MAX };
     RmSwap plan[4];
 
@@ -354,6 +375,7 @@ int main(void)
     RUN(lru_pairs_newest_nvm_with_oldest_dram);
     RUN(none_never_swaps);
     RUN(bad_parameters_and_metadata_size);
+    RUN(policies_are_found_by_name);
     RUN(out_of_range_pages_are_ignored);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A minimal QMP client for raminate's tests.
+"""A minimal QMP client for raminate's tests and scripts.
 
     qmp.py SOCKET COMMAND ['{"arg": ...}']   print the command's return as JSON
     qmp.py SOCKET hmp 'info mtree'           print a human monitor command's output
@@ -9,7 +9,8 @@
 In the last form each line of standard input is COMMAND, a tab, JSON
 arguments (or nothing), a tab and a Python expression of the return value
 `r` (or nothing), and each answer one line on standard output: the
-expression's value, or the return as JSON, or "error: CLASS: DESCRIPTION".
+expression's value, or the return as JSON, or "error: CLASS: DESCRIPTION"
+(QEMU's error, or the Python exception of bad arguments or expression).
 Python starts in seconds in a TCG guest: the tests keep one of these per
 QEMU (tests/lib/common.sh: qmp_open, qmp).
 
@@ -68,13 +69,17 @@ def serve(f):
     """Answer the command lines of standard input, one line each."""
     for line in sys.stdin:
         command, args, expr = (line.rstrip("\n").split("\t") + ["", ""])[:3]
-        reply = reply_to(f, command, json.loads(args) if args else None)
-        if "error" in reply:
-            answer = "error: %s: %s" % (reply["error"]["class"], reply["error"]["desc"])
-        elif expr:
-            answer = str(eval(expr, {"r": reply["return"]}))
-        else:
-            answer = json.dumps(reply["return"])
+        try:
+            reply = reply_to(f, command, json.loads(args) if args else None)
+            if "error" in reply:
+                answer = "error: %s: %s" % (reply["error"]["class"], reply["error"]["desc"])
+            elif expr:
+                answer = str(eval(expr, {"r": reply["return"]}))
+            else:
+                answer = json.dumps(reply["return"])
+        except Exception as e:  # the caller's arguments or expression, not QEMU
+            answer = "error: %s: %s (arguments %r, expression %r)" % (
+                type(e).__name__, e, args, expr)
         print(answer.replace("\n", " "), flush=True)
     return 0
 
