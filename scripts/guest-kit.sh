@@ -14,7 +14,7 @@ DL=$CACHE/downloads
 MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
          fs/overlayfs/overlay drivers/firmware/qemu_fw_cfg
          virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp
-         arch/x86/kvm/kvm-amd"
+         arch/x86/kvm/kvm-amd drivers/block/virtio_blk"
 
 die() { echo "guest-kit: error: $*" >&2; exit 1; }
 
@@ -35,6 +35,7 @@ for c in "$TOP"/tests/guest/*.c; do
     exe=$G/bin/$(basename "$c" .c)
     if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ] ||
        [ "$TOP/tests/lib/frame-tag.h" -nt "$exe" ] ||
+       [ "$TOP/tests/guest/common.h" -nt "$exe" ] ||
        [ "$TOP/tools/plugins/raminate-writes.h" -nt "$exe" ]; then
         gcc -O2 -Wall -Werror -static -I"$TOP/tools/plugins" -o "$exe" "$c" -lm
     fi
