@@ -30,12 +30,22 @@
 #define MAPPINGS_PER_SWAP 4
 /* Mappings left for the rest of QEMU (threads, libraries, allocations). */
 #define MAPPINGS_SPARE 1024
+/*
+ * How often the mappings are counted.  A count reads /proc/self/maps,
+ * tens of thousands of lines once many pages have moved: tens of ms under
+ * TCG, more nested, too much for every slice of a batch.  In between, each
+ * swap is taken to add MAPPINGS_PER_SWAP, an upper bound; the rest of QEMU
+ * adds far fewer than MAPPINGS_SPARE in this time.
+ */
+#define MAPPINGS_RECOUNT_NS (1000 * 1000 * 1000)
 
 typedef struct RemapState {
     RaminateSwapper *s;
     uint8_t **shadow;           /* each source mapped whole */
     unsigned nshadow;
     uint64_t max_map_count;
+    uint64_t mappings;          /* at most: counted, plus the swaps since */
+    int64_t counted_at;         /* 0: never counted */
     uint8_t bounce[RAMINATE_PAGE_SIZE];
 } RemapState;
 
@@ -148,6 +158,7 @@ static int remap_swap_pair(RemapState *rs, uint32_t a, uint32_t b,
     memcpy(db, rs->bounce, RAMINATE_PAGE_SIZE);
     r->copy_ns += get_clock() - t1;
     raminate_swapper_exchanged(rs->s, a, b);
+    rs->mappings += MAPPINGS_PER_SWAP;
     return 0;
 }
 
@@ -180,21 +191,27 @@ static int remap_swap(void *opaque, RaminateSwapper *s, const RmSwap *plan,
 static size_t remap_headroom(void *opaque, RaminateSwapReport *r)
 {
     RemapState *rs = opaque;
-    g_autofree char *maps = NULL;
-    uint64_t used = 0;
-    size_t len = 0;
+    int64_t now = get_clock();
 
-    if (!g_file_get_contents("/proc/self/maps", &maps, &len, NULL)) {
+    if (!rs->counted_at || now - rs->counted_at >= MAPPINGS_RECOUNT_NS) {
+        g_autofree char *maps = NULL;
+        size_t len = 0;
+
+        if (!g_file_get_contents("/proc/self/maps", &maps, &len, NULL)) {
+            return 0;
+        }
+        rs->mappings = 0;
+        for (size_t i = 0; i < len; i++) {
+            rs->mappings += maps[i] == '\n';
+        }
+        rs->counted_at = now;
+    }
+    r->mappings = rs->mappings;
+    if (rs->mappings + MAPPINGS_SPARE >= rs->max_map_count) {
         return 0;
     }
-    for (size_t i = 0; i < len; i++) {
-        used += maps[i] == '\n';
-    }
-    r->mappings = used;
-    if (used + MAPPINGS_SPARE >= rs->max_map_count) {
-        return 0;
-    }
-    return (rs->max_map_count - used - MAPPINGS_SPARE) / MAPPINGS_PER_SWAP;
+    return (rs->max_map_count - rs->mappings - MAPPINGS_SPARE) /
+           MAPPINGS_PER_SWAP;
 }
 
 const RaminateSwapperOps raminate_swapper_remap = {
