@@ -55,7 +55,7 @@ dpkg-deb -x "$deb" "$G/kernel"
 cp "$G/kernel/boot/vmlinuz-$release" "$G/vmlinuz"
 
 R=$G/root
-mkdir -p "$R/bin" "$R/lib/modules" "$R/proc" "$R/sys" "$R/dev" "$R/host" "$R/tmp"
+mkdir -p "$R/bin" "$R/lib/modules" "$R/proc" "$R/sys" "$R/dev" "$R/host" "$R/share" "$R/tmp"
 cp /bin/busybox "$R/bin/busybox"
 for applet in $("$R/bin/busybox" --list); do
     [ -e "$R/bin/$applet" ] || ln -s busybox "$R/bin/$applet"

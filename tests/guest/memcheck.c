@@ -1,14 +1,17 @@
 /*
  * memcheck: keep writing checksummed data across memory and verify it.
  *
- *   memcheck NONCE MB WINDOW_PAGES SHIFT_MS SECONDS [HOT_MB]
+ *   memcheck NONCE MB WINDOW_PAGES SHIFT_MS SECONDS [HOT_MB [STOP_FILE]]
  *
  * Fills MB of memory with pages whose contents follow from (page, version),
  * then for SECONDS rewrites a window of WINDOW_PAGES pages with a new
  * version over and over, moving the window every SHIFT_MS through the
  * first HOT_MB (default: all) so that the write-hot set keeps changing,
- * and verifies every page about once a second and at the end.  Each page also carries pagetag's frame tag at
- * both ends, so the host can find it in the backing files.
+ * and verifies every page about once a second and at the end.  With
+ * STOP_FILE it goes on after SECONDS until that file exists: the host ends
+ * the run once it has seen what it waits for (see guest-run --share).
+ * Each page also carries pagetag's frame tag at both ends, so the host can
+ * find it in the backing files.
  * Prints "FILLED pages=.." once memory is filled and the SECONDS start,
  * "MEMCHECK pages=.. writes=.. verifies=.. mismatches=.." at the end, then
  * waits until the VM is stopped.
@@ -66,17 +69,20 @@ int main(int argc, char **argv)
 	uint64_t start = 0;
 	uint64_t *ver, *pfn;
 	double shift, end, next_shift, next_verify;
+	const char *stop_file;
+	int done = 0;
 	int pagemap;
 	char *mem;
 
-	if (argc != 6 && argc != 7) {
+	if (argc < 6 || argc > 8) {
 		fprintf(stderr, "usage: memcheck NONCE MB WINDOW_PAGES "
-			"SHIFT_MS SECONDS [HOT_MB]\n");
+			"SHIFT_MS SECONDS [HOT_MB [STOP_FILE]]\n");
 		return 2;
 	}
 	nonce = strtoull(argv[1], NULL, 0);
 	pages = strtoull(argv[2], NULL, 0) * 1024 * 1024 / PAGE;
-	hot = argc == 7 ? strtoull(argv[6], NULL, 0) * 1024 * 1024 / PAGE
+	stop_file = argc == 8 ? argv[7] : NULL;
+	hot = argc >= 7 ? strtoull(argv[6], NULL, 0) * 1024 * 1024 / PAGE
 			: pages;
 	window = strtoull(argv[3], NULL, 0);
 	shift = strtod(argv[4], NULL) / 1000;
@@ -104,7 +110,7 @@ int main(int argc, char **argv)
 	end = now() + strtod(argv[5], NULL);
 	next_shift = now() + shift;
 	next_verify = now() + 1;
-	while (now() < end) {
+	while (!done) {
 		for (uint64_t k = 0; k < window; k++) {
 			uint64_t i = (start + k) % hot;
 
@@ -121,6 +127,9 @@ int main(int argc, char **argv)
 					      pfn[i], i, ver[i]);
 			verifies++;
 			next_verify = now() + 1;
+			/* Looked for once a second: a round trip to the host. */
+			done = now() >= end &&
+			       (!stop_file || !access(stop_file, F_OK));
 		}
 	}
 	for (uint64_t i = 0; i < pages; i++)
