@@ -52,7 +52,10 @@ run() {
         skipped=$((skipped + 1)); echo "skip $name: $(tail -n1 "$LOG/$name.log")"
     else
         failed=$((failed + 1)); failures="$failures $name"
-        echo "FAIL $name (${took}s, exit $rc); last lines of build/test-logs/$name.log:"
+        echo "FAIL $name (${took}s, exit $rc)"
+        # What failed first: the logs the test shows after it can be long.
+        grep -a 'FAIL: ' "$LOG/$name.log" | head -n 5 | sed 's/^ */       /'
+        echo "       last lines of build/test-logs/$name.log:"
         tail -n 20 "$LOG/$name.log" | sed 's/^/       /'
     fi
 }
