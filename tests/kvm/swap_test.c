@@ -12,20 +12,28 @@
  *   - bad arguments (foreign or out-of-range gfns, the same page twice, a
  *     read-only slot, anonymous memory, too many pairs, a bad address)
  *     get errors and leave the pages as they were; a batch stops at its
- *     first bad pair with the pairs before it done.
+ *     first bad pair with the pairs before it done;
+ *   - frames that are not the VM's spare memory are never swapped, each
+ *     kind with its error and both pages unchanged: a udmabuf's PFN map
+ *     (page-cache pages a driver hands out) and, with --bar, /dev/mem over
+ *     a PCI device's memory BAR that no driver claims.
  *
- *   swap_test --devmem PHYS:SIZE [--seconds S]
+ *   swap_test --devmem PHYS:SIZE [--bar PHYS:SIZE] [--seconds S]
  *
  * Copyright (c) 2026 raminate developers
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/udmabuf.h>
 
 #include "l2vm.h"
 
@@ -34,6 +42,9 @@
 #define RO_SLOT 2
 #define ANON_SLOT 3
 #define ALIAS_SLOT 4
+#define UDMABUF_SLOT 5
+#define BAR_SLOT 6
+#define FOREIGN_SIZE (1UL << 20)	/* of the udmabuf and BAR slots */
 
 static uint64_t npages;
 static uint8_t *guest_view;	/* the memslot's mapping: what the guest sees */
@@ -254,14 +265,63 @@ static void bad_arguments(struct vm *vm)
 	check_placement("after the bad arguments");
 }
 
+/* A udmabuf of FOREIGN_SIZE, mapped: a PFN map of a memfd's pages. */
+static uint8_t *map_udmabuf(void)
+{
+	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC,
+					 .size = FOREIGN_SIZE };
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	int memfd = memfd_create("swap_test", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	int buf;
+	void *p;
+
+	TEST_ASSERT(dev >= 0, "/dev/udmabuf: %s", strerror(errno));
+	TEST_ASSERT(memfd >= 0 && !ftruncate(memfd, FOREIGN_SIZE) &&
+		    !fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK),
+		    "a sealed memfd: %s", strerror(errno));
+	create.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(buf >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+	p = mmap(NULL, FOREIGN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap a udmabuf: %s", strerror(errno));
+	close(buf);
+	close(memfd);
+	close(dev);
+	return p;
+}
+
+/*
+ * Pages of @view at @slot_gpa, written and so mapped, are not swapped with a
+ * page of the VM's /dev/mem memory: the swap fails with @want and neither
+ * page changes.
+ */
+static void foreign_frames(struct vm *vm, const char *what, uint8_t *view,
+			   uint64_t slot_gpa, int want)
+{
+	uint64_t foreign = slot_gpa / PAGE_SIZE + 1, mark = TAG | 0xf0f0;
+	struct kvm_gfn_pair p = { { gfn(1), foreign } };
+	uint64_t *word = (uint64_t *)(view + PAGE_SIZE + 8);
+	uint32_t done;
+	int r;
+
+	*word = mark;
+	r = swap(vm, &p, 1, &done);
+	TEST_ASSERT(r == want && done == 0, "%s: got %d (%s), %u done; want %d",
+		    what, r, strerror(-r), done, want);
+	TEST_ASSERT(*word == mark, "%s: its page changed: %#lx", what, *word);
+	printf("%s: refused (%s), both pages unchanged\n", what, strerror(-r));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "devmem", required_argument, NULL, 'd' },
+		{ "bar", required_argument, NULL, 'b' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ 0 }
 	};
-	uint64_t phys = 0, size = 0;
+	uint64_t phys = 0, size = 0, bar = 0, bar_size = 0;
+	uint8_t *foreign;
 	double seconds = 10;
 	struct vm *vm;
 	int c;
@@ -269,6 +329,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'd')
 			parse_range(optarg, &phys, &size);
+		else if (c == 'b')
+			parse_range(optarg, &bar, &bar_size);
 		else if (c == 's')
 			seconds = atof(optarg);
 		else
@@ -299,6 +361,21 @@ int main(int argc, char **argv)
 		    "the guest does not see the pages' data");
 	one_swap(vm);
 	bad_arguments(vm);
+
+	foreign = map_udmabuf();
+	vm_add_slot(vm, UDMABUF_SLOT, DATA_GPA + (1024UL << 20), foreign,
+		    FOREIGN_SIZE, 0);
+	foreign_frames(vm, "a udmabuf", foreign, DATA_GPA + (1024UL << 20),
+		       -EOPNOTSUPP);
+	if (bar_size) {
+		TEST_ASSERT(bar_size >= FOREIGN_SIZE, "--bar: at least 1 MiB");
+		foreign = map_devmem(bar, FOREIGN_SIZE);
+		vm_add_slot(vm, BAR_SLOT, DATA_GPA + (1280UL << 20), foreign,
+			    FOREIGN_SIZE, 0);
+		foreign_frames(vm, "/dev/mem over a PCI BAR", foreign,
+			       DATA_GPA + (1280UL << 20), -EACCES);
+	}
+	check_placement("after the foreign frames");
 	swaps_under_load(vm, seconds);
 	printf("PASS\n");
 	return 0;
