@@ -44,6 +44,7 @@ typedef struct RemapState {
     uint8_t **shadow;           /* each source mapped whole */
     unsigned nshadow;
     uint64_t max_map_count;
+    uint64_t counted;           /* mappings at the last count */
     uint64_t mappings;          /* at most: counted, plus the swaps since */
     int64_t counted_at;         /* 0: never counted */
     uint8_t bounce[RAMINATE_PAGE_SIZE];
@@ -200,13 +201,14 @@ static size_t remap_headroom(void *opaque, RaminateSwapReport *r)
         if (!g_file_get_contents("/proc/self/maps", &maps, &len, NULL)) {
             return 0;
         }
-        rs->mappings = 0;
+        rs->counted = 0;
         for (size_t i = 0; i < len; i++) {
-            rs->mappings += maps[i] == '\n';
+            rs->counted += maps[i] == '\n';
         }
+        rs->mappings = rs->counted;
         rs->counted_at = now;
     }
-    r->mappings = rs->mappings;
+    r->mappings = rs->counted;
     if (rs->mappings + MAPPINGS_SPARE >= rs->max_map_count) {
         return 0;
     }

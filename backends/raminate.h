@@ -104,7 +104,7 @@ typedef struct RaminateSwapReport {
     uint64_t stop_ns;           /* of which stopping and resuming vCPUs */
     uint64_t copy_ns;           /* copying page bytes */
     uint64_t remap_ns;          /* changing mappings */
-    uint64_t mappings;          /* the process's mappings (at most), if known */
+    uint64_t mappings;          /* at the last count (<= 1 s old) */
 } RaminateSwapReport;
 
 typedef struct RaminateSwapperOps {
