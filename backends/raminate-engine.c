@@ -244,7 +244,8 @@ static void engine_swap(RaminateEngine *e)
         }
     }
     e->st.swaps += done;
-    e->st.swaps_failed += n - done;
+    e->st.swaps_deferred += r->under_dma + r->no_room;
+    e->st.swaps_failed += n - done - r->under_dma - r->no_room;
     e->st.live_swaps += r->live;
     e->st.batches++;
     add_duration(&e->st.batch, e->st.batches, ns);

@@ -68,6 +68,7 @@ static int add_info(Object *obj, void *opaque)
     info->hot_nvm_pages = st.pages.hot_nvm_pages;
     info->swaps = st.swaps;
     info->swaps_failed = st.swaps_failed;
+    info->swaps_deferred = st.swaps_deferred;
     info->kvm_swaps = st.live_swaps;
     info->batches = st.batches;
     info->pause_ns = pause_stats(&st.pause, st.batches);
@@ -141,9 +142,10 @@ void hmp_info_raminate(Monitor *mon, const QDict *qdict)
                        PRIu64 " hot in NVM\n", i->dram_pages, i->nvm_pages,
                        i->hot_nvm_pages);
         monitor_printf(mon, "  swaps %" PRIu64 " (%" PRIu64 " by KVM), "
-                       "failed %" PRIu64 ", in %" PRIu64 " batches, swapper "
-                       "%s\n", i->swaps, i->kvm_swaps, i->swaps_failed,
-                       i->batches, RaminateSwapMethod_str(i->swapper));
+                       "failed %" PRIu64 ", deferred %" PRIu64 ", in %" PRIu64
+                       " batches, swapper %s\n", i->swaps, i->kvm_swaps,
+                       i->swaps_failed, i->swaps_deferred, i->batches,
+                       RaminateSwapMethod_str(i->swapper));
         monitor_printf(mon, "  per batch (us): pause last %" PRIu64 " min %"
                        PRIu64 " mean %" PRIu64 " max %" PRIu64 "; time last %"
                        PRIu64 " mean %" PRIu64 " max %" PRIu64 "\n",

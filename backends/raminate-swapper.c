@@ -124,6 +124,10 @@ static void run_chain(RaminateSwapper *s, const RmSwap *plan, size_t n,
 
         if (budget && st->ops->headroom) {
             budget = MIN(budget, st->ops->headroom(st->state, r));
+            /* Pairs the last swapper has no room for wait for a later batch. */
+            if (i == s->nchain - 1) {
+                r->no_room += n - before - budget;
+            }
         }
         if (!budget) {
             i++;

@@ -100,6 +100,7 @@ typedef struct RaminateSwapReport {
     size_t live;                /* pairs swapped with the guest running */
     uint64_t drain_ns;          /* waiting for device I/O in flight */
     size_t under_dma;           /* pairs left alone: a device mapped them */
+    size_t no_room;             /* pairs left alone: no swapper had room */
     uint64_t pause_ns;          /* the guest stopped, stop to resume */
     uint64_t stop_ns;           /* of which stopping and resuming vCPUs */
     uint64_t copy_ns;           /* copying page bytes */
@@ -188,7 +189,8 @@ typedef struct RaminateEngineStats {
     RaminateTracker tracker;    /* in force */
     uint64_t epochs;
     uint64_t dirty_last, dirty_dram_last, dirty_total, dirty_dram_total;
-    uint64_t swaps, swaps_failed, live_swaps, batches;
+    /* failed: tried and not done; deferred: left for a later batch */
+    uint64_t swaps, swaps_failed, swaps_deferred, live_swaps, batches;
     RaminateDuration pause, batch;
     RmPolicyStats pages;
 } RaminateEngineStats;
