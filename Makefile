@@ -6,7 +6,9 @@
 #                 tests) and the patched KVM modules with their tests
 #   make slowfs   build/raminate-slowfs alone
 #   make demo     boot a hybrid-memory VM (the RAMinate paper's command line)
-#   make check    run every test
+#   make check    run every test (also builds qemu-asan)
+#   make qemu-asan  build/qemu-system-x86_64-asan: the same QEMU with
+#                 AddressSanitizer and UBSan, for tests/sanitizers.test
 #   make deps     install the Debian packages the build needs (idempotent)
 #   make kvm-modules  build/kvm/{kvm,kvm-amd,kvm-intel}.ko for Debian's
 #                 trixie 6.12 kernel with linux-patches/, and their tests
@@ -21,7 +23,7 @@
 RAMINATE_CACHE ?= $(HOME)/.cache/raminate
 export RAMINATE_CACHE
 
-.PHONY: all deps qemu guest-kit sim slowfs plugin workloads kvm-modules demo check \
+.PHONY: all deps qemu qemu-asan guest-kit sim slowfs plugin workloads kvm-modules demo check \
 	bench bench-swap results clean distclean
 
 all: qemu guest-kit sim slowfs plugin workloads kvm-modules
@@ -31,6 +33,9 @@ deps:
 
 qemu: deps
 	@sh scripts/build-qemu.sh
+
+qemu-asan: deps
+	@QEMU_SANITIZE=1 sh scripts/build-qemu.sh
 
 guest-kit: deps
 	@sh scripts/guest-kit.sh
@@ -77,7 +82,7 @@ build/raminate-writes.so: tools/plugins/raminate-writes.c tools/plugins/raminate
 demo: all
 	@bash scripts/demo.sh
 
-check: all
+check: all qemu-asan
 	@bash tests/run.sh
 
 BENCH_RESULTS = build/bench-results
@@ -104,7 +109,7 @@ results: all
 	scripts/table1-pause
 
 clean:
-	rm -rf build/qemu-build build/guest build/raminate-sim build/raminate-slowfs \
+	rm -rf build/qemu-build build/qemu-build-asan build/guest build/raminate-sim build/raminate-slowfs \
 	       build/tests build/workload-root build/results-runs build/bench-results build/kvm
 
 distclean:

@@ -19,7 +19,13 @@ UPTO=${QEMU_PATCHES_UPTO:-$(ls "$TOP"/qemu/patches/*.patch | wc -l)}
 CACHE=${RAMINATE_CACHE:-$HOME/.cache/raminate}
 DL=$CACHE/downloads
 SRC=$B/qemu-src
-OBJ=$B/qemu-build
+# QEMU_SANITIZE=1: the same tree with ASan and UBSan, beside the plain one.
+if [ -n "${QEMU_SANITIZE:-}" ]; then
+    SUFFIX=-asan SANITIZE="--enable-asan --enable-ubsan"
+else
+    SUFFIX="" SANITIZE=""
+fi
+OBJ=$B/qemu-build$SUFFIX
 VENV=$TOP/build/venv
 . "$TOP/qemu/PIN"
 
@@ -93,7 +99,7 @@ if [ "$(cat "$SRC/.raminate-stamp" 2>/dev/null)" != "$stamp" ]; then
     done
     echo "$stamp" > "$SRC.tmp/.raminate-stamp"
     mv "$SRC.tmp" "$SRC"
-    rm -rf "$OBJ"
+    rm -rf "$B/qemu-build" "$B/qemu-build-asan"
 fi
 
 # Our own sources: linked, so that editing backends/ rebuilds in seconds.
@@ -126,17 +132,18 @@ if [ ! -f "$OBJ/build.ninja" ]; then
     (cd "$OBJ" && "$SRC/configure" --python="$VENV/bin/python3" --cc="$cc" \
         --target-list=x86_64-softmmu --without-default-features \
         --enable-kvm --enable-tcg --enable-plugins --enable-attr --enable-virtfs \
-        --disable-docs --disable-werror --disable-install-blobs) > "$B/configure.log" 2>&1 ||
-        { tail -n 30 "$B/configure.log"; die "configure failed, see build/configure.log"; }
+        --disable-docs --disable-werror --disable-install-blobs $SANITIZE) \
+        > "$B/configure$SUFFIX.log" 2>&1 ||
+        { tail -n 30 "$B/configure$SUFFIX.log"; die "configure failed, see build/configure$SUFFIX.log"; }
 fi
-log "building qemu-system-x86_64"
-if ! ninja -C "$OBJ" ${NINJA_FLAGS:-} qemu-system-x86_64 > "$B/ninja.log" 2>&1; then
-    grep -v '^\[' "$B/ninja.log" | tail -n 40
-    die "the build failed (build/ninja.log)"
+log "building qemu-system-x86_64$SUFFIX"
+if ! ninja -C "$OBJ" ${NINJA_FLAGS:-} qemu-system-x86_64 > "$B/ninja$SUFFIX.log" 2>&1; then
+    grep -v '^\[' "$B/ninja$SUFFIX.log" | tail -n 40
+    die "the build failed (build/ninja$SUFFIX.log)"
 fi
 # Our own sources must build without warnings (QEMU's configure has
 # --disable-werror for upstream code we do not control).
-if grep -A3 -E "backends/(hostmem-container|hostmem-devmem|raminate-[a-z-]*)\.c:[0-9]+:[0-9]+: warning" "$B/ninja.log"; then
+if grep -A3 -E "backends/(hostmem-container|hostmem-devmem|raminate-[a-z-]*)\.c:[0-9]+:[0-9]+: warning" "$B/ninja$SUFFIX.log"; then
     touch "$TOP"/backends/*.c
     die "warnings in our sources (above)"
 fi
@@ -151,5 +158,5 @@ if [ ! -e "$FW/bios-256k.bin" ]; then
         [ -e "$f" ] && ln -sf "$f" "$FW/$(basename "$f")"
     done
 fi
-ln -sf qemu-build/qemu-system-x86_64 "$B/qemu-system-x86_64"
-log "ready: build/qemu-system-x86_64 ($origin) in $(( $(date +%s) - START )) s"
+ln -sf "qemu-build$SUFFIX/qemu-system-x86_64" "$B/qemu-system-x86_64$SUFFIX"
+log "ready: build/qemu-system-x86_64$SUFFIX ($origin) in $(( $(date +%s) - START )) s"

@@ -2,7 +2,8 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-QEMU=$TOP/build/qemu-system-x86_64
+# RAMINATE_QEMU: another build to test (tests/sanitizers.test).
+QEMU=${RAMINATE_QEMU:-$TOP/build/qemu-system-x86_64}
 GUEST_RUN=$TOP/scripts/guest-run
 QMP=$TOP/scripts/lib/qmp.py
 
