@@ -108,6 +108,18 @@ knob() { qmp qom-set "{\"path\": \"/objects/$1\", \"property\": \"$2\", \"value\
 # raminate_field ID EXPR: print the Python expression EXPR of i, the
 # query-raminate entry of container ID, e.g. 'i["swaps"]'.
 raminate_field() { qmp query-raminate '' "(lambda i: $2)({x['id']: x for x in r}['$1'])"; }
+# wait_raminate ID EXPR SECONDS: wait until the Python expression EXPR of
+# container ID's query-raminate entry i is true, at most SECONDS on the
+# reference machine (budget); false if it never was.
+wait_raminate() {
+    local i n
+    n=$(($(budget "$3") * 2))
+    for ((i = 0; i < n; i++)); do
+        [ "$(raminate_field "$1" "bool($2)")" = True ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
 # hmp COMMAND-LINE: print a human monitor command's output, line by line
 # (the qmp answer is one line: its line ends travel as record separators).
 hmp() {
