@@ -35,9 +35,13 @@
  * tens of thousands of lines once many pages have moved: tens of ms under
  * TCG, more nested, too much for every slice of a batch.  In between, each
  * swap is taken to add MAPPINGS_PER_SWAP, an upper bound; the rest of QEMU
- * adds far fewer than MAPPINGS_SPARE in this time.
+ * adds far fewer than MAPPINGS_SPARE in this time.  As the bound outgrows
+ * the real count fast (a swap that brings a page home removes mappings),
+ * it is counted again sooner when the bound leaves too little room, but
+ * not more often than every MAPPINGS_RECOUNT_MIN_NS.
  */
 #define MAPPINGS_RECOUNT_NS (1000 * 1000 * 1000)
+#define MAPPINGS_RECOUNT_MIN_NS (100 * 1000 * 1000)
 
 typedef struct RemapState {
     RaminateSwapper *s;
@@ -188,13 +192,25 @@ static int remap_swap(void *opaque, RaminateSwapper *s, const RmSwap *plan,
     return 0;
 }
 
+/* Swaps that keep MAPPINGS_SPARE of vm.max_map_count, by the bound. */
+static size_t mappings_room(const RemapState *rs)
+{
+    if (rs->mappings + MAPPINGS_SPARE >= rs->max_map_count) {
+        return 0;
+    }
+    return (rs->max_map_count - rs->mappings - MAPPINGS_SPARE) /
+           MAPPINGS_PER_SWAP;
+}
+
 /* Stay clear of vm.max_map_count: a failed remap costs a retry. */
-static size_t remap_headroom(void *opaque, RaminateSwapReport *r)
+static size_t remap_headroom(void *opaque, size_t want, RaminateSwapReport *r)
 {
     RemapState *rs = opaque;
     int64_t now = get_clock();
+    int64_t age = now - rs->counted_at;
 
-    if (!rs->counted_at || now - rs->counted_at >= MAPPINGS_RECOUNT_NS) {
+    if (!rs->counted_at || age >= MAPPINGS_RECOUNT_NS ||
+        (mappings_room(rs) < want && age >= MAPPINGS_RECOUNT_MIN_NS)) {
         g_autofree char *maps = NULL;
         size_t len = 0;
 
@@ -209,11 +225,7 @@ static size_t remap_headroom(void *opaque, RaminateSwapReport *r)
         rs->counted_at = now;
     }
     r->mappings = rs->counted;
-    if (rs->mappings + MAPPINGS_SPARE >= rs->max_map_count) {
-        return 0;
-    }
-    return (rs->max_map_count - rs->mappings - MAPPINGS_SPARE) /
-           MAPPINGS_PER_SWAP;
+    return mappings_room(rs);
 }
 
 const RaminateSwapperOps raminate_swapper_remap = {

@@ -123,7 +123,7 @@ static void run_chain(RaminateSwapper *s, const RmSwap *plan, size_t n,
         int ret;
 
         if (budget && st->ops->headroom) {
-            budget = MIN(budget, st->ops->headroom(st->state, r));
+            budget = MIN(budget, st->ops->headroom(st->state, budget, r));
             /* Pairs the last swapper has no room for wait for a later batch. */
             if (i == s->nchain - 1) {
                 r->no_room += n - before - budget;

@@ -124,8 +124,8 @@ typedef struct RaminateSwapperOps {
      */
     int (*swap)(void *state, RaminateSwapper *s, const RmSwap *plan,
                 size_t n, bool *ok, size_t budget, RaminateSwapReport *r);
-    /* How many swaps it can do now (NULL: no limit). */
-    size_t (*headroom)(void *state, RaminateSwapReport *r);
+    /* How many of @want swaps it can do now (NULL: no limit). */
+    size_t (*headroom)(void *state, size_t want, RaminateSwapReport *r);
 } RaminateSwapperOps;
 
 extern const RaminateSwapperOps raminate_swapper_kvm;
