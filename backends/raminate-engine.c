@@ -168,13 +168,14 @@ static void engine_batch_bh(void *opaque)
 
 /*
  * Have the main loop run @plan, slice by slice, summing the report in
- * e->batch.r and the slices' time in @ns.
- * False if no slice ran: the engine stopped or the guest is not running.
+ * e->batch.r and the slices' time in @ns.  Returns how many pairs the
+ * slices that ran held: the rest were not tried, because the engine
+ * stopped or the guest stopped running.
  */
-static bool engine_run_batch(RaminateEngine *e, const RmSwap *plan, size_t n,
-                             bool *ok, uint64_t *ns)
+static size_t engine_run_batch(RaminateEngine *e, const RmSwap *plan,
+                               size_t n, bool *ok, uint64_t *ns)
 {
-    bool ran = false;
+    size_t tried = 0;
 
     e->batch.r = (RaminateSwapReport) { 0 };
     *ns = 0;
@@ -194,11 +195,11 @@ static bool engine_run_batch(RaminateEngine *e, const RmSwap *plan, size_t n,
         if (!e->batch.ran) {
             break;
         }
-        ran = true;
+        tried += e->batch.n;
         trace_raminate_swap_slice(e->id, e->batch.n, e->batch.ns);
         *ns += e->batch.ns;
     }
-    return ran;
+    return tried;
 }
 
 static void add_duration(RaminateDuration *d, uint64_t batches, uint64_t ns)
@@ -217,7 +218,7 @@ static void engine_swap(RaminateEngine *e)
     RmPolicyStats stats;
     uint64_t ns;
     uint32_t done = 0;
-    size_t n;
+    size_t n, tried;
 
     qemu_mutex_lock(&e->lock);
     plan = g_new(RmSwap, e->p.max_swaps);
@@ -230,7 +231,8 @@ static void engine_swap(RaminateEngine *e)
     }
 
     ok = g_new0(bool, n);
-    if (!engine_run_batch(e, plan, n, ok, &ns)) {
+    tried = engine_run_batch(e, plan, n, ok, &ns);
+    if (!tried) {
         return;
     }
 
@@ -244,8 +246,8 @@ static void engine_swap(RaminateEngine *e)
         }
     }
     e->st.swaps += done;
-    e->st.swaps_deferred += r->under_dma + r->no_room;
-    e->st.swaps_failed += n - done - r->under_dma - r->no_room;
+    e->st.swaps_deferred += r->under_dma + r->no_room + n - tried;
+    e->st.swaps_failed += tried - done - r->under_dma - r->no_room;
     e->st.live_swaps += r->live;
     e->st.batches++;
     add_duration(&e->st.batch, e->st.batches, ns);
