@@ -203,10 +203,11 @@ hybrid_memory() {
         -numa node,memdev=c)
 }
 
-# check_placement NONCE PAGES MEM_MB DRAM_MB WHAT: the PAGES pages the guest
-# tagged with NONCE are in the storage container c's placement names, read
-# from the host's backing of the two children of hybrid_memory (a DRAM_MB
-# child, then the rest of MEM_MB); else fail saying WHAT is wrong.  Leaves
+# check_placement NONCE PAGES MEM_MB DRAM_MB WHAT [--dump FILE:GPA...]: the
+# PAGES pages the guest tagged with NONCE are in the storage container c's
+# placement names, read from the host's backing of the two children of
+# hybrid_memory (a DRAM_MB child, then the rest of MEM_MB), and each dump of
+# guest memory equals that backing; else fail saying WHAT is wrong.  Leaves
 # the placement in $WORK/placement.
 check_placement() {
     local m=$((1 << 20))
@@ -214,7 +215,7 @@ check_placement() {
     "$(host_prog layout-check)" --nonce "$1" --expect "$2" \
         --map "0:$(($3 * m)):0" --placement "$WORK/placement" \
         --child "$DRAM_IMG:$DRAM_AT:0:$(($4 * m))" \
-        --child "$NVM_IMG:$NVM_AT:$(($4 * m)):$((($3 - $4) * m))" > "$WORK/check" ||
+        --child "$NVM_IMG:$NVM_AT:$(($4 * m)):$((($3 - $4) * m))" "${@:6}" > "$WORK/check" ||
         { cat "$WORK/check"; fail "$5"; }
     sed 's/^/  /' "$WORK/check"
 }
