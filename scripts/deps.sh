@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential ninja-build pkg-config python3-venv bzip2 xz-utils
       libglib2.0-dev zlib1g-dev libfdt-dev libcap-ng-dev libattr1-dev
       ccache flex bison seabios ipxe-qemu busybox-static cpio
-      python3-matplotlib fuse3 libfuse3-dev
+      python3-matplotlib fuse3 libfuse3-dev ndctl
       libelf-dev libssl-dev dwarves bc kmod rsync python3-ply
       debian-archive-keyring ca-certificates"
 

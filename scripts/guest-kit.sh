@@ -14,7 +14,9 @@ DL=$CACHE/downloads
 MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
          fs/overlayfs/overlay drivers/firmware/qemu_fw_cfg
          virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp
-         arch/x86/kvm/kvm-amd drivers/block/virtio_blk"
+         arch/x86/kvm/kvm-amd drivers/block/virtio_blk
+         drivers/nvdimm/libnvdimm drivers/nvdimm/nd_btt drivers/nvdimm/nd_pmem
+         drivers/nvdimm/nd_e820 drivers/dax/device_dax drivers/dax/dax_pmem"
 
 die() { echo "guest-kit: error: $*" >&2; exit 1; }
 
