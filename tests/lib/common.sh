@@ -73,6 +73,10 @@ NESTED_SLOWDOWN="RAMINATE_SLOWDOWN=\$(chroot /host bash $TOP/tests/lib/slowdown.
     export RAMINATE_SLOWDOWN
     echo \"  timeouts under KVM in this guest x \$RAMINATE_SLOWDOWN\""
 
+# A guest job's first line when the VM is to be migrated or snapshotted:
+# QEMU refuses both while a 9p export is mounted (guest-run's host root).
+UNMOUNT_HOST="umount /host/tmp /host/dev/shm /host/dev /host/proc /host"
+
 # qmp_open SOCKET: one QMP connection (scripts/lib/qmp.py -) for the qmp
 # calls that follow, until the next qmp_open.
 qmp_open() {
