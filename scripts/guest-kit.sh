@@ -10,13 +10,16 @@ G=$TOP/build/guest
 CACHE=${RAMINATE_CACHE:-$HOME/.cache/raminate}
 DL=$CACHE/downloads
 # 9p to share the host's root, overlay to make its /tmp writable; fw_cfg to receive the job; KVM (AMD: TCG's
-# -cpu max emulates SVM with nested paging) to run guests of our own.
+# -cpu max emulates SVM with nested paging) to run guests of our own; nvdimm and
+# dax for device-dax; vfio for passthrough behind an emulated IOMMU.
 MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
          fs/overlayfs/overlay drivers/firmware/qemu_fw_cfg
          virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp
          arch/x86/kvm/kvm-amd drivers/block/virtio_blk
          drivers/nvdimm/libnvdimm drivers/nvdimm/nd_btt drivers/nvdimm/nd_pmem
-         drivers/nvdimm/nd_e820 drivers/dax/device_dax drivers/dax/dax_pmem"
+         drivers/nvdimm/nd_e820 drivers/dax/device_dax drivers/dax/dax_pmem
+         drivers/vfio/vfio drivers/vfio/vfio_iommu_type1
+         drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci"
 
 die() { echo "guest-kit: error: $*" >&2; exit 1; }
 
