@@ -143,11 +143,16 @@ static int remap_swap_pair(RemapState *rs, uint32_t a, uint32_t b,
     err = map_slot(rs, a, sb);
     if (!err) {
         err = map_slot(rs, b, sa);
-        if (err && map_slot(rs, a, sa)) {
-            /* Page a has lost its mapping: continuing would lose data. */
-            error_report("raminate: cannot restore the mapping of page 0x%x "
-                         "after a failed swap (%s)", a, strerror(-err));
-            abort();
+        if (err) {
+            int restore_err = map_slot(rs, a, sa);
+
+            if (restore_err) {
+                /* Page a has lost its mapping: continuing would lose data. */
+                error_report("raminate: cannot restore the mapping of page "
+                             "0x%x after a failed swap (%s, then %s)", a,
+                             strerror(-err), strerror(-restore_err));
+                abort();
+            }
         }
     }
     t1 = get_clock();
