@@ -20,6 +20,8 @@
 #include "qom/object_interfaces.h"
 #include "block/block.h"
 #include "system/block-backend.h"
+#include "hw/qdev-core.h"
+#include "qobject/qdict.h"
 #include "hostmem-container.h"
 
 #include <sys/ioctl.h>
@@ -226,28 +228,39 @@ static bool devmem_check_physical_range(HostMemoryBackendDevmem *d,
     return true;
 }
 
+static bool devmem_is_dev_mem(HostMemoryBackendDevmem *d)
+{
+    return d->source_dev == DEV_MEM_DEVICE && !d->source_ino;
+}
+
+/*
+ * Host direct I/O pins the pages it reads into or writes from, and
+ * /dev/mem memory has no struct pages to pin: every such request into
+ * it fails, and the guest sees I/O errors (seen with FUSE direct I/O).
+ */
+static void devmem_refuse_direct_io(HostMemoryBackendDevmem *d,
+                                    const char *drive, Error **errp)
+{
+    error_setg(errp, "memory-backend-devmem '%s': /dev/mem memory "
+               "cannot take host direct I/O, and drive '%s' has "
+               "cache.direct=on: the guest would see I/O errors",
+               memory_backend_container_id(d), drive);
+    error_append_hint(errp, "Set cache=writeback or cache=writethrough on "
+                      "the drive, or give the memory as device-dax "
+                      "(path=/dev/daxX.Y).\n");
+}
+
 bool memory_backend_devmem_check_direct_io(HostMemoryBackendDevmem *d,
                                            Error **errp)
 {
     BlockBackend *blk = NULL;
 
-    if (d->source_dev != DEV_MEM_DEVICE || d->source_ino) {
+    if (!devmem_is_dev_mem(d)) {
         return true;
     }
-    /*
-     * Host direct I/O pins the pages it reads into or writes from, and
-     * /dev/mem memory has no struct pages to pin: every such request into
-     * it fails, and the guest sees I/O errors (seen with FUSE direct I/O).
-     */
     while ((blk = blk_all_next(blk))) {
         if (blk_bs(blk) && (bdrv_get_flags(blk_bs(blk)) & BDRV_O_NOCACHE)) {
-            error_setg(errp, "memory-backend-devmem '%s': /dev/mem memory "
-                       "cannot take host direct I/O, and drive '%s' has "
-                       "cache.direct=on: the guest would see I/O errors",
-                       memory_backend_container_id(d), blk_name(blk));
-            error_append_hint(errp, "Set cache=writeback or cache="
-                              "writethrough on the drive, or give the "
-                              "memory as device-dax (path=/dev/daxX.Y).\n");
+            devmem_refuse_direct_io(d, blk_name(blk), errp);
             return false;
         }
     }
@@ -338,6 +351,42 @@ static bool devmem_open(HostMemoryBackendDevmem *d, const char *id,
     return true;
 }
 
+/*
+ * memory_backend_devmem_check_direct_io() sees the drives there are at
+ * start; a device hot-plugged
+ * later may bring one with direct I/O.  hide_device runs before device_add
+ * creates the device, and an error there fails the device_add.
+ */
+static bool devmem_refuse_direct_io_device(DeviceListener *listener,
+                                           const QDict *opts, bool from_json,
+                                           Error **errp)
+{
+    const char *drive = qdict_get_try_str(opts, "drive");
+    BlockBackend *blk;
+    BlockDriverState *bs;
+
+    if (!drive) {
+        return false;
+    }
+    blk = blk_by_name(drive);
+    bs = blk ? blk_bs(blk) : bdrv_find_node(drive);
+    if (!bs || !(bdrv_get_flags(bs) & BDRV_O_NOCACHE)) {
+        return false;
+    }
+    for (GList *l = attached_children; l; l = l->next) {
+        if (devmem_is_dev_mem(l->data)) {
+            devmem_refuse_direct_io(l->data, drive, errp);
+            break;
+        }
+    }
+    return false;
+}
+
+static DeviceListener devmem_direct_io_listener = {
+    .hide_device = devmem_refuse_direct_io_device,
+};
+static bool devmem_direct_io_listener_registered;
+
 static void devmem_complete(UserCreatable *uc, Error **errp)
 {
     HostMemoryBackendDevmem *d = MEMORY_BACKEND_DEVMEM(uc);
@@ -407,6 +456,10 @@ static void devmem_complete(UserCreatable *uc, Error **errp)
     }
     d->parent = MEMORY_BACKEND_CONTAINER(object_ref(parent));
     attached_children = g_list_prepend(attached_children, d);
+    if (devmem_is_dev_mem(d) && !devmem_direct_io_listener_registered) {
+        device_listener_register(&devmem_direct_io_listener);
+        devmem_direct_io_listener_registered = true;
+    }
     /* The range belongs to its container: no device may use it directly. */
     host_memory_backend_set_mapped(backend, true);
 }

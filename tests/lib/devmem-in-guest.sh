@@ -43,6 +43,17 @@ SOCK=$WORK/qmp
     -qmp "unix:$SOCK,server=on,wait=off" > "$WORK/log" 2>&1 &
 "$QMP" "$SOCK" wait
 "$QMP" "$SOCK" pmemsave "{\"val\": 0, \"size\": $((MB * M)), \"filename\": \"$WORK/dump\"}" > /dev/null
+# A disk hot-plugged with host direct I/O is refused as one at start is;
+# the same disk without it attaches.
+sparse_file "$WORK/disk.img" $M
+for direct in true false; do
+    "$QMP" "$SOCK" blockdev-add "{\"driver\": \"file\", \"node-name\": \"direct-$direct\",
+        \"filename\": \"$WORK/disk.img\", \"cache\": {\"direct\": $direct}}" > /dev/null
+done
+refuse "/dev/mem memory cannot take host direct I/O, and drive 'direct-true' has cache.direct=on" \
+    "$QMP" "$SOCK" device_add '{"driver": "virtio-blk-pci", "drive": "direct-true", "id": "hot"}'
+"$QMP" "$SOCK" device_add '{"driver": "virtio-blk-pci", "drive": "direct-false", "id": "hot"}' \
+    > /dev/null || fail "a hot-plugged disk without direct I/O did not attach"
 "$QMP" "$SOCK" quit > /dev/null || true
 wait
 dd if=/dev/mem of="$WORK/devmem" bs=1M skip=$((PHYS / M)) count="$MB" status=none
