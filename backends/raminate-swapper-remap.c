@@ -128,6 +128,20 @@ static int map_slot(RemapState *rs, uint32_t page, uint32_t slot)
     return p == MAP_FAILED ? -errno : 0;
 }
 
+/* Map @page back to its own storage @slot after a remap failed with @err. */
+static void restore_slot(RemapState *rs, uint32_t page, uint32_t slot, int err)
+{
+    int restore_err = map_slot(rs, page, slot);
+
+    if (restore_err) {
+        /* The guest would fault on the page or see another's bytes. */
+        error_report("raminate: cannot restore the mapping of page 0x%x "
+                     "after a failed swap (%s, then %s)", page,
+                     strerror(-err), strerror(-restore_err));
+        abort();
+    }
+}
+
 /* Exchange the storage and the data of pages @a and @b. */
 static int remap_swap_pair(RemapState *rs, uint32_t a, uint32_t b,
                            RaminateSwapReport *r)
@@ -138,21 +152,20 @@ static int remap_swap_pair(RemapState *rs, uint32_t a, uint32_t b,
     int64_t t0, t1;
     int err;
 
-    /* Remap first, copy after: a failed remap leaves the data untouched. */
+    /*
+     * Remap first, copy after: a failed remap leaves the data untouched.
+     * But a MAP_FIXED mmap that fails may already have removed the page's
+     * old mapping: every page a failed swap touched is mapped again.
+     */
     t0 = get_clock();
     err = map_slot(rs, a, sb);
-    if (!err) {
+    if (err) {
+        restore_slot(rs, a, sa, err);
+    } else {
         err = map_slot(rs, b, sa);
         if (err) {
-            int restore_err = map_slot(rs, a, sa);
-
-            if (restore_err) {
-                /* Page a has lost its mapping: continuing would lose data. */
-                error_report("raminate: cannot restore the mapping of page "
-                             "0x%x after a failed swap (%s, then %s)", a,
-                             strerror(-err), strerror(-restore_err));
-                abort();
-            }
+            restore_slot(rs, b, sb, err);
+            restore_slot(rs, a, sa, err);
         }
     }
     t1 = get_clock();

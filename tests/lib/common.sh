@@ -154,13 +154,15 @@ refuse() {
     note "refused: $(grep -F -- "$expect" "$WORK/refused" | tail -n1 | cut -c1-150)"
 }
 
-# host_prog NAME: build tests/host/NAME.c into build/tests/NAME, print its path.
+# host_prog NAME [--lib]: build tests/host/NAME.c into build/tests/NAME (with
+# --lib a shared library, build/tests/NAME.so, for LD_PRELOAD), print its path.
 host_prog() {
-    local src=$TOP/tests/host/$1.c exe=$TOP/build/tests/$1
+    local src=$TOP/tests/host/$1.c exe=$TOP/build/tests/$1 flags=()
+    [ "${2:-}" = --lib ] && exe+=.so flags=(-shared -fPIC)
     mkdir -p "$TOP/build/tests"
     if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ] ||
        [ "$TOP/tests/lib/frame-tag.h" -nt "$exe" ]; then
-        gcc -O2 -Wall -Werror -o "$exe" "$src"
+        gcc -O2 -Wall -Werror "${flags[@]}" -o "$exe" "$src"
     fi
     echo "$exe"
 }
