@@ -50,6 +50,7 @@ typedef struct EngineBatch {
     bool ran;                   /* false: the guest was not running */
     RaminateSwapReport r;       /* summed over the batch's slices */
     int64_t ns;                 /* this slice's */
+    RaminateSwapReport before;  /* r before this slice */
 } EngineBatch;
 
 struct RaminateEngine {
@@ -153,6 +154,7 @@ static void engine_batch_bh(void *opaque)
     int64_t t0 = get_clock();
 
     b->ran = runstate_is_running();
+    b->before = b->r;
     if (b->ran) {
         raminate_swapper_run(e->swapper, b->plan, b->n, b->ok, &b->r);
         for (size_t i = 0; i < b->n; i++) {
@@ -175,6 +177,7 @@ static void engine_batch_bh(void *opaque)
 static size_t engine_run_batch(RaminateEngine *e, const RmSwap *plan,
                                size_t n, bool *ok, uint64_t *ns)
 {
+    const RaminateSwapReport *sum = &e->batch.r, *before = &e->batch.before;
     size_t tried = 0;
 
     e->batch.r = (RaminateSwapReport) { 0 };
@@ -188,6 +191,7 @@ static size_t engine_run_batch(RaminateEngine *e, const RmSwap *plan,
         e->batch.plan = plan + at;
         e->batch.n = MIN(n - at, RAMINATE_SLICE_PAIRS);
         e->batch.ok = ok + at;
+        raminate_swapper_prepare(e->swapper, e->batch.n);
         qemu_event_reset(&e->batch_done);
         qemu_bh_schedule(e->batch_bh);
         qemu_mutex_unlock(&e->lock);
@@ -196,7 +200,10 @@ static size_t engine_run_batch(RaminateEngine *e, const RmSwap *plan,
             break;
         }
         tried += e->batch.n;
-        trace_raminate_swap_slice(e->id, e->batch.n, e->batch.ns);
+        trace_raminate_swap_slice(e->id, e->batch.n, e->batch.ns,
+                                  sum->drain_ns - before->drain_ns,
+                                  sum->pause_ns - before->pause_ns,
+                                  sum->stop_ns - before->stop_ns);
         *ns += e->batch.ns;
     }
     return tried;

@@ -33,7 +33,9 @@
 /*
  * How often the mappings are counted.  A count reads /proc/self/maps,
  * tens of thousands of lines once many pages have moved: tens of ms under
- * TCG, more nested, too much for every slice of a batch.  In between, each
+ * TCG, more nested.  It runs before a slice, in the engine's thread
+ * (holding the BQL for it stalled the main loop up to 35 ms under TCG),
+ * but is too much for every slice of a batch.  In between, each
  * swap is taken to add MAPPINGS_PER_SWAP, an upper bound; the rest of QEMU
  * adds far fewer than MAPPINGS_SPARE in this time.  As the bound outgrows
  * the real count fast (a swap that brings a page home removes mappings),
@@ -220,30 +222,41 @@ static size_t mappings_room(const RemapState *rs)
            MAPPINGS_PER_SWAP;
 }
 
-/* Stay clear of vm.max_map_count: a failed remap costs a retry. */
-static size_t remap_headroom(void *opaque, size_t want, RaminateSwapReport *r)
+/*
+ * Count the mappings when the count is old or the bound leaves too little
+ * room: outside the BQL, as the count can take tens of ms.
+ */
+static void remap_prepare(void *opaque, size_t want)
 {
     RemapState *rs = opaque;
     int64_t now = get_clock();
     int64_t age = now - rs->counted_at;
+    g_autofree char *maps = NULL;
+    size_t len = 0;
 
-    if (!rs->counted_at || age >= MAPPINGS_RECOUNT_NS ||
-        (mappings_room(rs) < want && age >= MAPPINGS_RECOUNT_MIN_NS)) {
-        g_autofree char *maps = NULL;
-        size_t len = 0;
-
-        if (!g_file_get_contents("/proc/self/maps", &maps, &len, NULL)) {
-            return 0;
-        }
-        rs->counted = 0;
-        for (size_t i = 0; i < len; i++) {
-            rs->counted += maps[i] == '\n';
-        }
-        rs->mappings = rs->counted;
-        rs->counted_at = now;
+    if (rs->counted_at && age < MAPPINGS_RECOUNT_NS &&
+        (mappings_room(rs) >= want || age < MAPPINGS_RECOUNT_MIN_NS)) {
+        return;
     }
+    if (!g_file_get_contents("/proc/self/maps", &maps, &len, NULL)) {
+        return;
+    }
+    rs->counted = 0;
+    for (size_t i = 0; i < len; i++) {
+        rs->counted += maps[i] == '\n';
+    }
+    rs->mappings = rs->counted;
+    rs->counted_at = now;
+}
+
+/* Stay clear of vm.max_map_count: a failed remap costs a retry. */
+static size_t remap_headroom(void *opaque, size_t want, RaminateSwapReport *r)
+{
+    RemapState *rs = opaque;
+
     r->mappings = rs->counted;
-    return mappings_room(rs);
+    /* Never counted (the maps could not be read): no room. */
+    return rs->counted_at ? mappings_room(rs) : 0;
 }
 
 const RaminateSwapperOps raminate_swapper_remap = {
@@ -253,4 +266,5 @@ const RaminateSwapperOps raminate_swapper_remap = {
     .close = remap_close,
     .swap = remap_swap,
     .headroom = remap_headroom,
+    .prepare = remap_prepare,
 };

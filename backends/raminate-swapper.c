@@ -201,6 +201,17 @@ void raminate_swapper_run(RaminateSwapper *s, const RmSwap *plan, size_t n,
     bdrv_drain_all_end();
 }
 
+void raminate_swapper_prepare(RaminateSwapper *s, size_t want)
+{
+    for (unsigned i = 0; i < s->nchain; i++) {
+        const SwapperStage *st = &s->chain[i];
+
+        if (st->ops->prepare) {
+            st->ops->prepare(st->state, want);
+        }
+    }
+}
+
 const char *raminate_swapper_name(const RaminateSwapper *s)
 {
     return s->chain[0].ops->name;

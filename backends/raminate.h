@@ -126,6 +126,12 @@ typedef struct RaminateSwapperOps {
                 size_t n, bool *ok, size_t budget, RaminateSwapReport *r);
     /* How many of @want swaps it can do now (NULL: no limit). */
     size_t (*headroom)(void *state, size_t want, RaminateSwapReport *r);
+    /*
+     * Work before a slice of @want swaps that needs no lock (NULL: none),
+     * done in the engine's thread while the main loop runs on: between
+     * slices, never beside swap() or headroom().
+     */
+    void (*prepare)(void *state, size_t want);
 } RaminateSwapperOps;
 
 extern const RaminateSwapperOps raminate_swapper_kvm;
@@ -150,6 +156,8 @@ void raminate_swapper_free(RaminateSwapper *s);
  */
 void raminate_swapper_run(RaminateSwapper *s, const RmSwap *plan, size_t n,
                           bool *ok, RaminateSwapReport *r);
+/* Before raminate_swapper_run() of @want pairs, outside the BQL. */
+void raminate_swapper_prepare(RaminateSwapper *s, size_t want);
 /* The name of the first swapper of the chain. */
 const char *raminate_swapper_name(const RaminateSwapper *s);
 uint32_t raminate_swapper_npages(const RaminateSwapper *s);
