@@ -256,6 +256,9 @@ static void engine_swap(RaminateEngine *e)
     e->st.swaps_deferred += r->under_dma + r->no_room + n - tried;
     e->st.swaps_failed += tried - done - r->under_dma - r->no_room;
     e->st.live_swaps += r->live;
+    for (int t = 0; t < MEMORY_TIER__MAX; t++) {
+        e->st.swap_written[t] += r->written[t];
+    }
     e->st.batches++;
     add_duration(&e->st.batch, e->st.batches, ns);
     add_duration(&e->st.pause, e->st.batches, r->pause_ns);

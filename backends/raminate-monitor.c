@@ -73,6 +73,8 @@ static int add_info(Object *obj, void *opaque)
     info->batches = st.batches;
     info->pause_ns = pause_stats(&st.pause, st.batches);
     info->batch_ns = pause_stats(&st.batch, st.batches);
+    info->swap_dram_write_bytes = st.swap_written[MEMORY_TIER_DRAM];
+    info->swap_nvm_write_bytes = st.swap_written[MEMORY_TIER_NVM];
     info->swapper = c->swapper ?
         qapi_enum_parse(&RaminateSwapMethod_lookup,
                         raminate_swapper_name(c->swapper), -1, &error_abort) :
@@ -146,6 +148,9 @@ void hmp_info_raminate(Monitor *mon, const QDict *qdict)
                        " batches, swapper %s\n", i->swaps, i->kvm_swaps,
                        i->swaps_failed, i->swaps_deferred, i->batches,
                        RaminateSwapMethod_str(i->swapper));
+        monitor_printf(mon, "  the swaps wrote %" PRIu64 " bytes into DRAM, %"
+                       PRIu64 " into NVM\n", i->swap_dram_write_bytes,
+                       i->swap_nvm_write_bytes);
         monitor_printf(mon, "  per batch (us): pause last %" PRIu64 " min %"
                        PRIu64 " mean %" PRIu64 " max %" PRIu64 "; time last %"
                        PRIu64 " mean %" PRIu64 " max %" PRIu64 "\n",

@@ -197,6 +197,13 @@ void raminate_swapper_run(RaminateSwapper *s, const RmSwap *plan, size_t n,
     run_chain(s, movable, m, done, r);
     for (size_t k = 0; k < m; k++) {
         ok[index[k]] = done[k];
+        if (done[k]) {
+            /* Each page's bytes were written into its new storage. */
+            r->written[raminate_swapper_tier(s, movable[k].hot)] +=
+                RAMINATE_PAGE_SIZE;
+            r->written[raminate_swapper_tier(s, movable[k].cold)] +=
+                RAMINATE_PAGE_SIZE;
+        }
     }
     bdrv_drain_all_end();
 }

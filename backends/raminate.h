@@ -106,6 +106,8 @@ typedef struct RaminateSwapReport {
     uint64_t copy_ns;           /* copying page bytes */
     uint64_t remap_ns;          /* changing mappings */
     uint64_t mappings;          /* at the last count (<= 1 s old) */
+    /* written into each tier: a swap writes a page into each storage */
+    uint64_t written[MEMORY_TIER__MAX];
 } RaminateSwapReport;
 
 typedef struct RaminateSwapperOps {
@@ -199,6 +201,7 @@ typedef struct RaminateEngineStats {
     uint64_t dirty_last, dirty_dram_last, dirty_total, dirty_dram_total;
     /* failed: tried and not done; deferred: left for a later batch */
     uint64_t swaps, swaps_failed, swaps_deferred, live_swaps, batches;
+    uint64_t swap_written[MEMORY_TIER__MAX];   /* bytes, by tier */
     RaminateDuration pause, batch;
     RmPolicyStats pages;
 } RaminateEngineStats;

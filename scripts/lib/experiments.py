@@ -86,7 +86,10 @@ def run_all(args, specs):
             with open(summary) as fh:
                 results[i] = json.load(fh)
             results[i]["dir"] = d
-        else:
+        # A run from before raminate-run counted the swaps' own writes is
+        # done again: every figure counts them.
+        if results[i] is None or "nvm_net_write_bytes" not in results[i]:
+            results[i] = None
             todo.append((i, spec, d))
     if todo:
         print("experiments: %d of %d runs to do, %d at a time (cache: %s)"
@@ -118,11 +121,12 @@ def run_all(args, specs):
                     results[i] = json.load(fh)
                 results[i]["dir"] = d
                 r = results[i]
-                print("experiments: [%d s] %s: %.0f s in the guest (%.0f s), NVM %.1f MiB, "
-                      "DRAM %.1f MiB, %d swaps" % (
+                print("experiments: [%d s] %s: %.0f s in the guest (%.0f s), NVM %.1f MiB "
+                      "(%.1f net), DRAM %.1f MiB (%.1f net), %d swaps" % (
                           time.monotonic() - started, key(spec), r["seconds"],
                           time.monotonic() - t, r["nvm_write_bytes"] / MIB,
-                          r["dram_write_bytes"] / MIB, r["swaps"]), flush=True)
+                          r["nvm_net_write_bytes"] / MIB, r["dram_write_bytes"] / MIB,
+                          r["dram_net_write_bytes"] / MIB, r["swaps"]), flush=True)
 
     threads = [threading.Thread(target=worker) for _ in range(max(1, args.jobs))]
     for t in threads:
