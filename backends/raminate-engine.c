@@ -183,6 +183,9 @@ static size_t engine_run_batch(RaminateEngine *e, const RmSwap *plan,
     e->batch.r = (RaminateSwapReport) { 0 };
     *ns = 0;
     for (size_t at = 0; at < n; at += RAMINATE_SLICE_PAIRS) {
+        /* Not under e->lock, which query-raminate takes with the BQL. */
+        raminate_swapper_prepare(e->swapper,
+                                 MIN(n - at, RAMINATE_SLICE_PAIRS));
         qemu_mutex_lock(&e->lock);
         if (e->stop) {
             qemu_mutex_unlock(&e->lock);
@@ -191,7 +194,6 @@ static size_t engine_run_batch(RaminateEngine *e, const RmSwap *plan,
         e->batch.plan = plan + at;
         e->batch.n = MIN(n - at, RAMINATE_SLICE_PAIRS);
         e->batch.ok = ok + at;
-        raminate_swapper_prepare(e->swapper, e->batch.n);
         qemu_event_reset(&e->batch_done);
         qemu_bh_schedule(e->batch_bh);
         qemu_mutex_unlock(&e->lock);
