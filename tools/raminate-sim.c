@@ -120,16 +120,31 @@ static void read_trace(const char *path, Trace *t)
     }
 }
 
+/*
+ * One JSON line.  NVM page-writes count each written page outside DRAM
+ * once per epoch; net adds the swaps' own (a swap writes the page it
+ * demotes into NVM).  @swaps < 0: unknown (the oracle's bound does not
+ * say which swaps reach its sets), and so is the net.
+ */
 static void report(const char *policy, unsigned pass, const Options *o,
                    uint32_t dram, const Trace *t, uint64_t dirty,
-                   uint64_t hits, uint64_t swaps)
+                   uint64_t hits, int64_t swaps)
 {
+    char swaps_json[24] = "null", net_json[24] = "null";
+
+    if (swaps >= 0) {
+        snprintf(swaps_json, sizeof(swaps_json), "%" PRId64, swaps);
+        snprintf(net_json, sizeof(net_json), "%" PRIu64,
+                 dirty - hits + (uint64_t)swaps);
+    }
     printf("{\"policy\": \"%s\", \"pass\": %u, \"pages\": %u, "
            "\"dram_pages\": %u, \"epochs\": %zu, \"swap_every\": %u, "
            "\"max_swaps\": %u, \"dirty\": %" PRIu64 ", \"hits\": %" PRIu64
-           ", \"hit_ratio\": %.6f, \"swaps\": %" PRIu64 "}\n", policy, pass,
-           t->npages, dram, t->nepochs, o->swap_every, o->max_swaps, dirty,
-           hits, dirty ? (double)hits / dirty : 0.0, swaps);
+           ", \"hit_ratio\": %.6f, \"swaps\": %s, \"nvm_writes\": %" PRIu64
+           ", \"nvm_net_writes\": %s}\n", policy, pass, t->npages, dram,
+           t->nepochs, o->swap_every, o->max_swaps, dirty, hits,
+           dirty ? (double)hits / dirty : 0.0, swaps_json, dirty - hits,
+           net_json);
 }
 
 static void run_policy(const RmPolicyOps *ops, const Options *o,
@@ -168,7 +183,7 @@ static void run_policy(const RmPolicyOps *ops, const Options *o,
                 swaps += n;
             }
         }
-        report(ops->name, pass, o, dram, t, dirty, hits, swaps);
+        report(ops->name, pass, o, dram, t, dirty, hits, (int64_t)swaps);
     }
     rm_policy_free(p);
     free(plan);
@@ -260,7 +275,7 @@ static void run_oracle(const Options *o, const Trace *t, uint32_t dram)
                 ntouched = 0;
             }
         }
-        report("oracle", pass, o, dram, t, dirty, hits, 0);
+        report("oracle", pass, o, dram, t, dirty, hits, -1);
     }
     free(cnt);
     free(touched);
