@@ -130,7 +130,22 @@ static int map_slot(RemapState *rs, uint32_t page, uint32_t slot)
     return p == MAP_FAILED ? -errno : 0;
 }
 
-/* Map @page back to its own storage @slot after a remap failed with @err. */
+/*
+ * Whether a failed remap of @page took its mapping away.  A failed
+ * MAP_FIXED never leaves the new mapping, and mostly keeps the old one: at
+ * vm.max_map_count the kernel refuses before it unmaps (and a remap back
+ * would fail the same way).
+ */
+static bool lost_mapping(RemapState *rs, uint32_t page)
+{
+    unsigned char resident;
+
+    return mincore(raminate_swapper_base(rs->s) +
+                   (uint64_t)page * RAMINATE_PAGE_SIZE, RAMINATE_PAGE_SIZE,
+                   &resident) < 0 && errno == ENOMEM;
+}
+
+/* Map @page back to its own storage @slot after a swap failed with @err. */
 static void restore_slot(RemapState *rs, uint32_t page, uint32_t slot, int err)
 {
     int restore_err = map_slot(rs, page, slot);
@@ -156,22 +171,26 @@ static int remap_swap_pair(RemapState *rs, uint32_t a, uint32_t b,
 
     /*
      * Remap first, copy after: a failed remap leaves the data untouched.
-     * But a MAP_FIXED mmap that fails may already have removed the page's
-     * old mapping: every page a failed swap touched is mapped again.
+     * Every page a failed swap touched ends up mapped to its own storage.
      */
     t0 = get_clock();
     err = map_slot(rs, a, sb);
-    if (err) {
+    if (err && lost_mapping(rs, a)) {
         restore_slot(rs, a, sa, err);
-    } else {
+    } else if (!err) {
         err = map_slot(rs, b, sa);
-        if (err) {
+        if (err && lost_mapping(rs, b)) {
             restore_slot(rs, b, sb, err);
+        }
+        if (err) {
+            /* Page a sees sb; its one-page mapping splits nothing. */
             restore_slot(rs, a, sa, err);
         }
     }
     t1 = get_clock();
     r->remap_ns += t1 - t0;
+    /* Failed or not, the remaps may have split mappings. */
+    rs->mappings += MAPPINGS_PER_SWAP;
     if (err) {
         return err;
     }
@@ -183,7 +202,6 @@ static int remap_swap_pair(RemapState *rs, uint32_t a, uint32_t b,
     memcpy(db, rs->bounce, RAMINATE_PAGE_SIZE);
     r->copy_ns += get_clock() - t1;
     raminate_swapper_exchanged(rs->s, a, b);
-    rs->mappings += MAPPINGS_PER_SWAP;
     return 0;
 }
 
