@@ -86,9 +86,10 @@ def run_all(args, specs):
             with open(summary) as fh:
                 results[i] = json.load(fh)
             results[i]["dir"] = d
-        # A run from before raminate-run counted the swaps' own writes is
-        # done again: every figure counts them.
-        if results[i] is None or "nvm_net_write_bytes" not in results[i]:
+        # A run from before raminate-run and raminate-sim counted the
+        # swaps' own writes is done again: every figure counts them.
+        if results[i] is None or "nvm_net_write_bytes" not in results[i] or \
+                any("nvm_net_writes" not in s for s in results[i]["sim"]):
             results[i] = None
             todo.append((i, spec, d))
     if todo:
