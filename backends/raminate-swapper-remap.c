@@ -175,17 +175,17 @@ static int remap_swap_pair(RemapState *rs, uint32_t a, uint32_t b,
      */
     t0 = get_clock();
     err = map_slot(rs, a, sb);
-    if (err && lost_mapping(rs, a)) {
-        restore_slot(rs, a, sa, err);
-    } else if (!err) {
+    if (!err) {
         err = map_slot(rs, b, sa);
-        if (err && lost_mapping(rs, b)) {
-            restore_slot(rs, b, sb, err);
-        }
         if (err) {
+            if (lost_mapping(rs, b)) {
+                restore_slot(rs, b, sb, err);
+            }
             /* Page a sees sb; its one-page mapping splits nothing. */
             restore_slot(rs, a, sa, err);
         }
+    } else if (lost_mapping(rs, a)) {
+        restore_slot(rs, a, sa, err);
     }
     t1 = get_clock();
     r->remap_ns += t1 - t0;
