@@ -36,6 +36,7 @@ struct RmPolicy {
     const RmPolicyOps *ops;
     unsigned levels;
     uint32_t lifetime;
+    uint32_t now;               /* of the last update */
     uint32_t npages;
     uint64_t dram_pages;
     uint64_t queued_nvm;        /* NVM pages in queues 0..levels-1 */
@@ -50,6 +51,7 @@ void rm_dequeue(RmPolicy *p, uint32_t n);
 /* Wrap-safe: has @stamp aged beyond the life time at @now? */
 bool rm_expired(const RmPolicy *p, uint32_t stamp, uint32_t now);
 
-extern const RmPolicyOps rm_policy_cmq, rm_policy_lru, rm_policy_none;
+extern const RmPolicyOps rm_policy_cmq, rm_policy_benefit, rm_policy_lru,
+    rm_policy_none;
 
 #endif

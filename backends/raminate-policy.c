@@ -17,6 +17,7 @@
 
 const RmPolicyOps *const rm_policies[] = {
     &rm_policy_cmq,
+    &rm_policy_benefit,
     &rm_policy_lru,
     &rm_policy_none,
     NULL,
@@ -146,13 +147,16 @@ void rm_policy_update(RmPolicy *p, const uint32_t *written, size_t n,
             continue;
         }
         pg = &p->page[w];
-        if (pg->count < COUNT_MAX) {
-            pg->count++;
+        if (p->ops->count_write) {
+            p->ops->count_write(p, w, now);
+        } else {
+            pg->count += pg->count < COUNT_MAX;
+            pg->stamp = now;
         }
-        pg->stamp = now;
         rm_dequeue(p, w);
         rm_enqueue(p, w, p->ops->written_queue(p, w));
     }
+    p->now = now;
     if (p->ops->epoch_end) {
         p->ops->epoch_end(p, now);
     }
@@ -182,6 +186,9 @@ void rm_policy_swapped(RmPolicy *p, const RmSwap *swap, bool ok)
         cold->count = 0;
     } else if (cold->queue < RM_MAX_LEVELS) {
         p->queued_nvm++;
+    }
+    if (p->ops->swapped) {
+        p->ops->swapped(p, swap);
     }
 }
 

@@ -8,6 +8,8 @@
  *
  * Policies, one file each with its rules (raminate-policy-<name>.c):
  *   cmq   Corked Multi-Queue (Hirofuchi and Takano, SoCC 2016, section 3.4)
+ *   benefit  write frequency over a window, swaps admitted only where they
+ *         save more NVM writes than they cost
  *   lru   the most recently written pages in DRAM
  *   none  never swaps; keeps LRU's bookkeeping, so that its statistics are
  *         comparable (in raminate-policy-lru.c)
@@ -37,7 +39,8 @@ typedef enum RmTier {
 
 typedef struct RmPolicyParams {
     unsigned levels;            /* CMQ levels, 1..RM_MAX_LEVELS */
-    uint32_t lifetime;          /* CMQ life time; LRU/none: "hot" window */
+    uint32_t lifetime;          /* CMQ life time; LRU/none: "hot" window;
+                                   benefit: the write history's half-life */
 } RmPolicyParams;
 
 /* One planned exchange: @hot (in NVM) goes to DRAM, @cold (in DRAM) out. */
@@ -63,12 +66,19 @@ typedef struct RmPolicy RmPolicy;
 typedef struct RmPolicyOps {
     const char *name;           /* as the placement= knob takes it */
     const char *summary;        /* one line, for help texts */
-    /* The queue a page just written goes to (its count already bumped). */
+    /*
+     * Account a write to @page at @now in its count and stamp; NULL: the
+     * count is bumped and the stamp set to @now.
+     */
+    void (*count_write)(RmPolicy *p, uint32_t page, uint32_t now);
+    /* The queue a page just written goes to (its count already updated). */
     unsigned (*written_queue)(const RmPolicy *p, uint32_t page);
     /* After an epoch's writes are in, at time @now; may be NULL. */
     void (*epoch_end)(RmPolicy *p, uint32_t now);
     /* Plan at most @max swaps into @out; NULL for a policy that never swaps. */
     size_t (*plan)(RmPolicy *p, RmSwap *out, size_t max);
+    /* After a swap's tiers flipped (and victims were forgotten); may be NULL. */
+    void (*swapped)(RmPolicy *p, const RmSwap *swap);
     /* Write-hot pages now in NVM, for the statistics. */
     uint64_t (*hot_nvm_pages)(const RmPolicy *p, uint32_t now);
 } RmPolicyOps;
