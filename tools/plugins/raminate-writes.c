@@ -4,6 +4,7 @@
  *   -plugin build/raminate-writes.so,counts=FILE[,series=FILE][,totals=FILE]
  *           [,llc=SIZE][,ways=N][,line=BYTES][,dram=GPA:SIZE[:GPA:SIZE...]]
  *           [,placement=FILE,map=GPA:SIZE:OFFSET[:GPA:SIZE:OFFSET...]]
+ *           [,epochs=FILE[,epoch-insns=N]]
  *
  * Sees every guest store with its guest-physical address (device DMA is not
  * seen).  With llc=0 each store counts as one write of its size; otherwise
@@ -19,6 +20,12 @@
  * per container page, 1 = NVM, kept by the RAMinate engine) and map= says
  * where guest-physical ranges sit in the container; otherwise when its
  * address lies in a dram= range.
+ *
+ * epochs= (with map=) gets a per-epoch trace in container pages, an epoch
+ * being epoch-insns guest instructions over all vCPUs: per epoch, the pages
+ * stored to (what a dirty-bit tracker would see) and the bytes that reached
+ * memory per page (what the writes cost).  docs/write-counter.md has the
+ * format.
  *
  * A guest program delimits a measurement with 64-bit stores anywhere: of
  * RAMINATE_WRITES_START (the bytes "RWSTART!") to start afresh (counts and
@@ -66,22 +73,57 @@ static FILE *counts_file, *series_file, *totals_file;
 static int64_t t0, next_tick;
 static bool stopped;                    /* after RWSTOP!!: count nothing */
 
+/*
+ * The epoch trace.  Closing an epoch must cost what the epoch touched, not
+ * the container's size: each page keeps its fields for the current epoch,
+ * and the pages with any are listed.
+ */
+typedef struct EpochPage {
+    uint64_t bytes;                     /* reached memory in this epoch */
+    bool stored, listed;
+} EpochPage;
+
+static FILE *epochs_file;
+static uint64_t epoch_insns = 1000000000;
+static uint64_t llc_size = 20 << 20;
+static EpochPage *epoch_pages;
+static uint64_t container_pages;
+static GArray *epoch_list;              /* page numbers, uint64_t */
+static unsigned epoch_stored, epoch_written;    /* pages in either list */
+static uint64_t epoch, epoch_end, unmapped_bytes;
+/*
+ * Instructions: each vCPU adds its TBs' to its own counter inline, and
+ * folds them into @insns_folded (under the lock) once they reach
+ * @insns_chunk, which is when epoch ends are checked.  The count of the
+ * measurement is what has been counted since @insns_base.
+ */
+static qemu_plugin_u64 insns_pending;
+static uint64_t insns_chunk, insns_folded, insns_base;
+
 /* Bytes of memory traffic in this second and in the whole measurement. */
 enum { DRAM_WRITE, NVM_WRITE, DRAM_READ, NVM_READ, N_TRAFFIC };
 static uint64_t second_bytes[N_TRAFFIC], total_bytes[N_TRAFFIC];
 
+/* Where guest-physical @pa sits in the container, by map=. */
+static bool container_offset(uint64_t pa, uint64_t *off)
+{
+    for (unsigned i = 0; i < nmap; i++) {
+        if (pa >= ram_map[i].gpa && pa < ram_map[i].gpa + ram_map[i].size) {
+            *off = pa - ram_map[i].gpa + ram_map[i].offset;
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool in_dram(uint64_t pa)
 {
-    if (placement) {
-        for (unsigned i = 0; i < nmap; i++) {
-            uint64_t off = pa - ram_map[i].gpa + ram_map[i].offset;
+    uint64_t off;
 
-            if (pa >= ram_map[i].gpa && pa < ram_map[i].gpa + ram_map[i].size &&
-                off >> PAGE_SHIFT < placement_pages) {
-                return !placement[off >> PAGE_SHIFT];
-            }
-        }
-        return false;
+    if (placement) {
+        return container_offset(pa, &off) &&
+               off >> PAGE_SHIFT < placement_pages &&
+               !placement[off >> PAGE_SHIFT];
     }
     for (unsigned i = 0; i < ndram; i++) {
         if (pa >= dram[i].start && pa < dram[i].end) {
@@ -89,6 +131,140 @@ static bool in_dram(uint64_t pa)
         }
     }
     return false;
+}
+
+/* The epoch fields of the container page at @pa, listing it; or NULL. */
+static EpochPage *epoch_page(uint64_t pa)
+{
+    uint64_t off;
+    EpochPage *e;
+
+    if (!container_offset(pa, &off)) {
+        return NULL;
+    }
+    e = &epoch_pages[off >> PAGE_SHIFT];
+    if (!e->listed) {
+        uint64_t page = off >> PAGE_SHIFT;
+
+        g_array_append_val(epoch_list, page);
+        e->listed = true;
+    }
+    return e;
+}
+
+/* The guest stored at @pa: a tracker would see the page dirty. */
+static void epoch_store(uint64_t pa)
+{
+    EpochPage *e;
+
+    if (!epochs_file) {
+        return;
+    }
+    e = epoch_page(pa);
+    if (e && !e->stored) {
+        e->stored = true;
+        epoch_stored++;
+    }
+}
+
+/* @bytes reached memory at @pa: what the epoch's writes cost. */
+static void epoch_bytes(uint64_t pa, uint64_t bytes)
+{
+    EpochPage *e;
+
+    if (!epochs_file) {
+        return;
+    }
+    e = epoch_page(pa);
+    if (!e) {
+        unmapped_bytes += bytes;
+        return;
+    }
+    if (!e->bytes) {
+        epoch_written++;
+    }
+    e->bytes += bytes;
+}
+
+/* Forget the current epoch's pages, in what it touched. */
+static void epoch_clear(void)
+{
+    for (guint i = 0; i < epoch_list->len; i++) {
+        epoch_pages[g_array_index(epoch_list, uint64_t, i)] = (EpochPage){ 0 };
+    }
+    g_array_set_size(epoch_list, 0);
+    epoch_stored = epoch_written = 0;
+}
+
+/* The current epoch ends @insns instructions into the measurement. */
+static void epoch_write(uint64_t insns)
+{
+    fprintf(epochs_file, "%" PRIu64 " %" PRIu64 " %u", epoch, insns,
+            epoch_stored);
+    for (guint i = 0; i < epoch_list->len; i++) {
+        uint64_t page = g_array_index(epoch_list, uint64_t, i);
+
+        if (epoch_pages[page].stored) {
+            fprintf(epochs_file, " %" PRIu64, page);
+        }
+    }
+    fprintf(epochs_file, " %u", epoch_written);
+    for (guint i = 0; i < epoch_list->len; i++) {
+        uint64_t page = g_array_index(epoch_list, uint64_t, i);
+
+        if (epoch_pages[page].bytes) {
+            fprintf(epochs_file, " %" PRIu64 ":%" PRIu64, page,
+                    epoch_pages[page].bytes);
+        }
+    }
+    fputc('\n', epochs_file);
+    epoch_clear();
+    epoch++;
+}
+
+/* Instructions since the measurement started (other vCPUs' as of now). */
+static uint64_t insns_now(void)
+{
+    return insns_folded + qemu_plugin_u64_sum(insns_pending) - insns_base;
+}
+
+/* A fresh trace: header, epoch 1, instruction 0. */
+static void epoch_start(void)
+{
+    epoch_clear();
+    fflush(epochs_file);
+    if (ftruncate(fileno(epochs_file), 0) == 0) {
+        rewind(epochs_file);
+    }
+    fprintf(epochs_file, "# raminate trace v2 source=raminate-writes pages=%"
+            PRIu64 " page-size=%d epoch-insns=%" PRIu64 " llc=%" PRIu64 "\n",
+            container_pages, 1 << PAGE_SHIFT, epoch_insns, llc_size);
+    epoch = 1;
+    epoch_end = epoch_insns;
+    insns_base = insns_folded + qemu_plugin_u64_sum(insns_pending);
+    unmapped_bytes = 0;
+}
+
+/*
+ * A vCPU has run @insns_chunk instructions since it last came here (before
+ * this TB: its own instructions and stores go to the epoch after).
+ */
+static void epoch_check(unsigned int vcpu, void *udata)
+{
+    g_mutex_lock(&lock);
+    insns_folded += qemu_plugin_u64_get(insns_pending, vcpu);
+    qemu_plugin_u64_set(insns_pending, vcpu, 0);
+    if (!stopped) {
+        uint64_t now = insns_now();
+
+        if (now >= epoch_end) {
+            epoch_write(now);
+            /* Epochs keep to their schedule: a late end does not shift it. */
+            epoch_end += (now - epoch_end) / epoch_insns * epoch_insns +
+                         epoch_insns;
+        }
+    }
+    g_mutex_unlock(&lock);
 }
 
 /* One write of @bytes reaching memory at @pa. */
@@ -106,6 +282,7 @@ static void memory_write(uint64_t pa, uint64_t bytes)
     pages[page].writes++;
     pages[page].bytes += bytes;
     second_bytes[in_dram(pa) ? DRAM_WRITE : NVM_WRITE] += bytes;
+    epoch_bytes(pa, bytes);
 }
 
 /* @lines cache lines read from memory at @pa (cache misses). */
@@ -168,6 +345,9 @@ static void restart(void)
     }
     t0 = g_get_monotonic_time();
     next_tick = t0 + G_USEC_PER_SEC;
+    if (epochs_file) {
+        epoch_start();
+    }
 }
 
 /* The end of the measurement (RWSTOP!! or exit): write back, close it. */
@@ -181,6 +361,13 @@ static void finish(void)
 
     if (llc) {
         llc_flush(llc);
+    }
+    if (epochs_file) {
+        /* The last, partial epoch, with the flush's write-backs. */
+        epoch_write(insns_now());
+        fprintf(epochs_file, "# unmapped-write-bytes=%" PRIu64 "\n",
+                unmapped_bytes);
+        fflush(epochs_file);
     }
     /* The last, partial second is a line of its own. */
     next_tick = MIN(next_tick, now);
@@ -225,11 +412,13 @@ static void vcpu_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
         /* Between a stop and the next start nothing counts. */
     } else if (llc) {
         if (qemu_plugin_mem_is_store(info)) {
+            epoch_store(pa);
             memory_read(pa, llc_store(llc, pa, size));
         } else {
             memory_read(pa, llc_load(llc, pa, size));
         }
     } else if (qemu_plugin_mem_is_store(info)) {
+        epoch_store(pa);
         memory_write(pa, size);
     }
     if (!stopped && !(++calls & 0xffff)) {
@@ -243,6 +432,17 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     /* Loads matter only to the cache model, which they can evict from. */
     enum qemu_plugin_mem_rw rw = llc ? QEMU_PLUGIN_MEM_RW : QEMU_PLUGIN_MEM_W;
 
+    if (epochs_file) {
+        /* The check first: it sees the instructions before this TB's. */
+        qemu_plugin_register_vcpu_tb_exec_cond_cb(tb, epoch_check,
+                                                  QEMU_PLUGIN_CB_NO_REGS,
+                                                  QEMU_PLUGIN_COND_GE,
+                                                  insns_pending, insns_chunk,
+                                                  NULL);
+        qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(
+            tb, QEMU_PLUGIN_INLINE_ADD_U64, insns_pending,
+            qemu_plugin_tb_n_insns(tb));
+    }
     for (size_t i = 0; i < qemu_plugin_tb_n_insns(tb); i++) {
         qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i),
                                          vcpu_mem, QEMU_PLUGIN_CB_NO_REGS,
@@ -269,6 +469,9 @@ static void plugin_exit(qemu_plugin_id_t id, void *p)
     if (totals_file) {
         fclose(totals_file);
     }
+    if (epochs_file) {
+        fclose(epochs_file);
+    }
     g_mutex_unlock(&lock);
 }
 
@@ -292,7 +495,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
                                            const qemu_info_t *info,
                                            int argc, char **argv)
 {
-    uint64_t llc_size = 20 << 20, ways = 20, v;
+    uint64_t ways = 20, v;
 
     for (int i = 0; i < argc; i++) {
         g_auto(GStrv) kv = g_strsplit(argv[i], "=", 2);
@@ -308,6 +511,19 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
             series_file = fopen(kv[1], "w");
         } else if (!strcmp(kv[0], "totals")) {
             totals_file = fopen(kv[1], "w");
+        } else if (!strcmp(kv[0], "epochs")) {
+            epochs_file = fopen(kv[1], "w");
+            if (!epochs_file) {
+                fprintf(stderr, "raminate-writes: cannot write epochs=%s\n",
+                        kv[1]);
+                return -1;
+            }
+        } else if (!strcmp(kv[0], "epoch-insns")) {
+            if (!parse_size(kv[1], &epoch_insns) || !epoch_insns) {
+                fprintf(stderr, "raminate-writes: epoch-insns=%s: give the "
+                        "guest instructions per epoch, > 0\n", kv[1]);
+                return -1;
+            }
         } else if (!strcmp(kv[0], "llc") && parse_size(kv[1], &llc_size)) {
         } else if (!strcmp(kv[0], "ways") && parse_size(kv[1], &ways)) {
         } else if (!strcmp(kv[0], "line") && parse_size(kv[1], &v)) {
@@ -365,6 +581,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
                 "memory sits in the container, as info mtree shows)\n");
         return -1;
     }
+    if (epochs_file && !nmap) {
+        fprintf(stderr, "raminate-writes: epochs= needs map= (the trace "
+                "numbers container pages: give where guest memory sits in "
+                "the container, as info mtree shows; map=0:512M:0 for a "
+                "512 MiB pc guest)\n");
+        return -1;
+    }
     if (llc_size) {
         llc = llc_new(llc_size, ways, line, writeback, NULL);
         if (!llc) {
@@ -376,6 +599,25 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
     }
     t0 = g_get_monotonic_time();
     next_tick = t0 + G_USEC_PER_SEC;
+    if (epochs_file) {
+        for (unsigned i = 0; i < nmap; i++) {
+            uint64_t end = ram_map[i].offset + ram_map[i].size;
+
+            container_pages = MAX(container_pages,
+                                  (end + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT);
+        }
+        epoch_pages = g_new0(EpochPage, container_pages);
+        epoch_list = g_array_new(false, false, sizeof(uint64_t));
+        insns_pending = qemu_plugin_scoreboard_u64(
+            qemu_plugin_scoreboard_new(sizeof(uint64_t)));
+        /*
+         * Ends are checked every chunk of a vCPU's instructions, so an
+         * epoch runs late by at most a chunk per vCPU: 1/64 of an epoch,
+         * and at most 2^20 instructions, a callback too rare to cost.
+         */
+        insns_chunk = MAX(1, MIN(epoch_insns / 64, 1 << 20));
+        epoch_start();
+    }
     qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
     qemu_plugin_register_atexit_cb(id, plugin_exit, NULL);
     return 0;
