@@ -39,8 +39,8 @@ typedef enum RmTier {
 
 typedef struct RmPolicyParams {
     unsigned levels;            /* CMQ levels, 1..RM_MAX_LEVELS */
-    uint32_t lifetime;          /* CMQ life time; LRU/none: "hot" window;
-                                   benefit: the write history's half-life */
+    /* CMQ: life time; LRU, none: "hot" window; benefit: half-life */
+    uint32_t lifetime;
 } RmPolicyParams;
 
 /* One planned exchange: @hot (in NVM) goes to DRAM, @cold (in DRAM) out. */
@@ -77,7 +77,7 @@ typedef struct RmPolicyOps {
     void (*epoch_end)(RmPolicy *p, uint32_t now);
     /* Plan at most @max swaps into @out; NULL for a policy that never swaps. */
     size_t (*plan)(RmPolicy *p, RmSwap *out, size_t max);
-    /* After a swap's tiers flipped (and victims were forgotten); may be NULL. */
+    /* After a swap flipped tiers (victims forgotten); may be NULL. */
     void (*swapped)(RmPolicy *p, const RmSwap *swap);
     /* Write-hot pages now in NVM, for the statistics. */
     uint64_t (*hot_nvm_pages)(const RmPolicy *p, uint32_t now);
