@@ -40,6 +40,8 @@
 
 #include "raminate-policy.h"
 
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
 /* Bytes that reached memory for one page in one epoch. */
 typedef struct PageBytes {
     uint32_t page;
@@ -393,15 +395,15 @@ static void oracle_replay(const Options *o, const Trace *t, uint32_t dram,
         Tally *y = &out[g / t->nepochs];
 
         tally_epoch(y, &t->epochs[g % t->nepochs], tier);
+        /* The window holds epochs g+1 .. ahead-1: epoch g is past now. */
+        if (g < ahead) {
+            window_add(&w, &t->epochs[g % t->nepochs], false);
+        }
         if ((g + 1) % o->swap_every) {
             continue;
         }
-        /* The window: epochs g+1 .. g+horizon. */
-        if (ahead <= g) {
-            ahead = g + 1;
-        } else {
-            window_add(&w, &t->epochs[g % t->nepochs], false);
-        }
+        /* A plan looks at epochs g+1 .. g+horizon. */
+        ahead = MAX(ahead, g + 1);
         for (; ahead < total && ahead <= g + horizon; ahead++) {
             window_add(&w, &t->epochs[ahead % t->nepochs], true);
         }
