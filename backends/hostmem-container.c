@@ -425,6 +425,16 @@ static const char *policy_summary(int value)
     return rm_policy_find(RaminatePolicy_str(value))->summary;
 }
 
+static const char *clock_summary(int value)
+{
+    static const char *const summary[RAMINATE_CLOCK__MAX] = {
+        [RAMINATE_CLOCK_REALTIME] = "host time",
+        [RAMINATE_CLOCK_VIRTUAL] = "guest time; with -icount, instructions",
+    };
+
+    return summary[value];
+}
+
 typedef enum KnobType {
     KNOB_BOOL,
     KNOB_ENUM,
@@ -484,6 +494,10 @@ static const RaminateKnob knobs[] = {
     { "lifetime-ms", KNOB_UINT32, FIELD(lifetime_ms), 1, 86400000, 5000,
       .apply = container_reconfigure_engine,
       .description = "CMQ life time in ms" },
+    { "clock", KNOB_ENUM, FIELD(clock), .def = RAMINATE_CLOCK_REALTIME,
+      .qapi_type = "RaminateClock", .lookup = &RaminateClock_lookup,
+      .value_summary = clock_summary, .apply = container_reconfigure_engine,
+      .description = "Clock of the intervals and the life time" },
     { "trace-file", KNOB_STR, FIELD(trace_file),
       .apply = container_reconfigure_engine,
       .description = "Append each epoch's written pages to this file" },

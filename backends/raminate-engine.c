@@ -59,6 +59,7 @@ struct RaminateEngine {
     uint32_t npages;
     RaminateSwapper *swapper;   /* the caller's; runs in the main loop */
     QemuThread thread;
+    QEMUTimer *guest_timer;     /* wakes the thread in guest time */
     QEMUBH *batch_bh;           /* runs .batch; main loop only */
     EngineBatch batch;          /* the engine thread's until scheduled */
     QemuEvent batch_done;
@@ -66,7 +67,7 @@ struct RaminateEngine {
     QemuMutex lock;             /* protects what follows */
     QemuCond wake;
     bool stop;
-    bool rebuild;               /* policy or levels changed */
+    bool rebuild;               /* policy, levels or clock changed */
     RaminateParams p;           /* the knobs in force (no file names) */
     const RaminateTrackerOps *tracker;
     RmPolicy *policy;
@@ -92,9 +93,46 @@ static RmPolicy *engine_new_policy(RaminateEngine *e)
                          &params, e->npages, tier);
 }
 
-static uint32_t now_ms(void)
+/*
+ * clock=virtual times epochs in guest time: QEMU's virtual clock stops
+ * while the guest is stopped and, with -icount, counts instructions, so
+ * that an epoch holds as much guest work however slowly the guest runs.
+ */
+static QEMUClockType engine_clock(const RaminateEngine *e)
 {
-    return qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    return e->p.clock == RAMINATE_CLOCK_VIRTUAL ? QEMU_CLOCK_VIRTUAL
+                                                : QEMU_CLOCK_REALTIME;
+}
+
+/* The policy's and the trace's time: ms on the clock in force. */
+static uint32_t now_ms(const RaminateEngine *e)
+{
+    return qemu_clock_get_ms(engine_clock(e));
+}
+
+/* The virtual clock's timers run in the main loop; wake the thread. */
+static void engine_guest_timer_cb(void *opaque)
+{
+    RaminateEngine *e = opaque;
+
+    qemu_mutex_lock(&e->lock);
+    qemu_cond_signal(&e->wake);
+    qemu_mutex_unlock(&e->lock);
+}
+
+/*
+ * Wait with e->lock held until @deadline on the clock in force, a knob
+ * change or a stop.  The guest's clock gets a timer, as no host wait
+ * knows when guest time will reach @deadline.
+ */
+static void engine_wait(RaminateEngine *e, int64_t deadline, int64_t now)
+{
+    if (e->p.clock == RAMINATE_CLOCK_VIRTUAL) {
+        timer_mod(e->guest_timer, deadline);
+        qemu_cond_wait(&e->wake, &e->lock);
+    } else {
+        qemu_cond_timedwait(&e->wake, &e->lock, deadline - now);
+    }
 }
 
 static void engine_scan(RaminateEngine *e, GArray *written)
@@ -114,14 +152,14 @@ static void engine_scan(RaminateEngine *e, GArray *written)
         in_dram += rm_policy_tier(e->policy, page) == RM_TIER_DRAM;
     }
     rm_policy_update(e->policy, (uint32_t *)written->data, written->len,
-                     now_ms());
+                     now_ms(e));
     e->st.epochs++;
     e->st.dirty_last = written->len;
     e->st.dirty_dram_last = in_dram;
     e->st.dirty_total += written->len;
     e->st.dirty_dram_total += in_dram;
     if (e->trace) {
-        fprintf(e->trace, "%" PRIu64 " %u %u", e->st.epochs, now_ms(),
+        fprintf(e->trace, "%" PRIu64 " %u %u", e->st.epochs, now_ms(e),
                 written->len);
         for (guint i = 0; i < written->len; i++) {
             fprintf(e->trace, " %u", g_array_index(written, uint32_t, i));
@@ -232,7 +270,7 @@ static void engine_swap(RaminateEngine *e)
     qemu_mutex_lock(&e->lock);
     plan = g_new(RmSwap, e->p.max_swaps);
     n = rm_policy_plan(e->policy, plan, e->p.max_swaps);
-    rm_policy_stats(e->policy, now_ms(), &stats);
+    rm_policy_stats(e->policy, now_ms(e), &stats);
     qemu_mutex_unlock(&e->lock);
     trace_raminate_plan(e->id, n, stats.hot_nvm_pages);
     if (!n) {
@@ -274,15 +312,15 @@ static void *engine_thread(void *opaque)
 {
     RaminateEngine *e = opaque;
     g_autoptr(GArray) written = g_array_new(false, false, sizeof(uint32_t));
-    int64_t next_scan, next_swap;
+    RaminateClock clock = e->p.clock;
+    int64_t now = now_ms(e);
+    int64_t next_scan = now + e->p.scan_interval_ms;
+    int64_t next_swap = now + e->p.swap_interval_ms;
 
     rcu_register_thread();
     qemu_mutex_lock(&e->lock);
-    next_scan = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + e->p.scan_interval_ms;
-    next_swap = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + e->p.swap_interval_ms;
     while (!e->stop) {
-        int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
-
+        now = now_ms(e);
         if (e->rebuild) {
             RmPolicy *fresh = engine_new_policy(e);
 
@@ -292,11 +330,17 @@ static void *engine_thread(void *opaque)
             }
             e->rebuild = false;
         }
+        /* Times on another clock mean nothing on this one. */
+        if (clock != e->p.clock) {
+            clock = e->p.clock;
+            next_scan = now + e->p.scan_interval_ms;
+            next_swap = now + e->p.swap_interval_ms;
+        }
         /* Knob changes take effect from the next interval on. */
         next_scan = MIN(next_scan, now + e->p.scan_interval_ms);
         next_swap = MIN(next_swap, now + e->p.swap_interval_ms);
         if (now < next_scan) {
-            qemu_cond_timedwait(&e->wake, &e->lock, next_scan - now);
+            engine_wait(e, next_scan, now);
             continue;
         }
         next_scan = now + e->p.scan_interval_ms;
@@ -313,8 +357,9 @@ static void *engine_thread(void *opaque)
     return NULL;
 }
 
+/* Open @path for the trace of epochs timed on @clock. */
 static bool engine_open_trace(RaminateEngine *e, const char *path,
-                              Error **errp)
+                              RaminateClock clock, Error **errp)
 {
     FILE *f = NULL;
 
@@ -325,8 +370,9 @@ static bool engine_open_trace(RaminateEngine *e, const char *path,
                              path);
             return false;
         }
-        fprintf(f, "# raminate trace v1 container=%s pages=%u page-size=%d\n",
-                e->id, e->npages, RAMINATE_PAGE_SIZE);
+        fprintf(f, "# raminate trace v1 container=%s pages=%u page-size=%d "
+                "clock=%s\n", e->id, e->npages, RAMINATE_PAGE_SIZE,
+                RaminateClock_str(clock));
         fflush(f);
     }
     if (e->trace) {
@@ -383,7 +429,7 @@ static bool engine_open_placement(RaminateEngine *e, const char *path,
 static void engine_free(RaminateEngine *e)
 {
     ram_block_discard_require(false);
-    engine_open_trace(e, NULL, NULL);
+    engine_open_trace(e, NULL, 0, NULL);
     engine_open_placement(e, NULL, NULL);
     rm_policy_free(e->policy);
     g_free(e->id);
@@ -431,7 +477,7 @@ RaminateEngine *raminate_engine_start(const RaminateEngineConfig *cfg,
         error_setg(errp, "raminate: out of memory for the placement policy");
         goto fail;
     }
-    if (!engine_open_trace(e, params->trace_file, errp) ||
+    if (!engine_open_trace(e, params->trace_file, params->clock, errp) ||
         !engine_open_placement(e, params->placement_file, errp) ||
         !e->tracker->start(e->mr, errp)) {
         goto fail;
@@ -440,6 +486,7 @@ RaminateEngine *raminate_engine_start(const RaminateEngineConfig *cfg,
     qemu_cond_init(&e->wake);
     qemu_event_init(&e->batch_done, false);
     e->batch_bh = aio_bh_new(iohandler_get_aio_context(), engine_batch_bh, e);
+    e->guest_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, engine_guest_timer_cb, e);
     qemu_thread_create(&e->thread, "raminate", engine_thread, e,
                        QEMU_THREAD_JOINABLE);
     return e;
@@ -468,6 +515,7 @@ void raminate_engine_stop(RaminateEngine *e)
     qemu_thread_join(&e->thread);
     bql_lock();
     qemu_bh_delete(e->batch_bh);
+    timer_free(e->guest_timer);
     e->tracker->stop();
     qemu_event_destroy(&e->batch_done);
     qemu_cond_destroy(&e->wake);
@@ -479,7 +527,7 @@ bool raminate_engine_reconfigure(RaminateEngine *e,
                                  const RaminateParams *want, Error **errp)
 {
     const RaminateTrackerOps *tracker;
-    bool ok = true;
+    bool ok = true, new_trace;
 
     tracker = raminate_tracker_resolve(want->tracker, errp);
     if (!tracker ||
@@ -487,15 +535,23 @@ bool raminate_engine_reconfigure(RaminateEngine *e,
         return false;
     }
     qemu_mutex_lock(&e->lock);
-    if (g_strcmp0(want->trace_file, e->trace_path)) {
-        ok = engine_open_trace(e, want->trace_file, errp);
+    new_trace = g_strcmp0(want->trace_file, e->trace_path);
+    if (new_trace) {
+        ok = engine_open_trace(e, want->trace_file, want->clock, errp);
     }
     if (ok && g_strcmp0(want->placement_file, e->placement_path)) {
         ok = engine_open_placement(e, want->placement_file, errp);
     }
     if (ok) {
+        /* The policy's times are on the old clock. */
         e->rebuild = want->placement != e->p.placement ||
-                     want->cmq_levels != e->p.cmq_levels;
+                     want->cmq_levels != e->p.cmq_levels ||
+                     want->clock != e->p.clock;
+        /* The lines that follow are timed on the new clock. */
+        if (e->trace && !new_trace && want->clock != e->p.clock) {
+            fprintf(e->trace, "# clock=%s\n", RaminateClock_str(want->clock));
+            fflush(e->trace);
+        }
         e->p = *want;
         e->p.trace_file = e->p.placement_file = NULL;
         if (tracker != e->tracker) {
@@ -516,6 +572,6 @@ void raminate_engine_get_stats(RaminateEngine *e, RaminateEngineStats *st)
     qemu_mutex_lock(&e->lock);
     *st = e->st;
     st->tracker = e->tracker->kind;
-    rm_policy_stats(e->policy, now_ms(), &st->pages);
+    rm_policy_stats(e->policy, now_ms(e), &st->pages);
     qemu_mutex_unlock(&e->lock);
 }

@@ -58,6 +58,7 @@ static int add_info(Object *obj, void *opaque)
     info->max_swaps = c->params.max_swaps;
     info->cmq_levels = c->params.cmq_levels;
     info->lifetime_ms = c->params.lifetime_ms;
+    info->clock = c->params.clock;
     info->epochs = st.epochs;
     info->dirty_pages = st.dirty_last;
     info->dirty_dram_pages = st.dirty_dram_last;
@@ -132,9 +133,10 @@ void hmp_info_raminate(Monitor *mon, const QDict *qdict)
                        RaminateTracker_str(i->tracker),
                        RaminatePolicy_str(i->placement));
         monitor_printf(mon, "  scan %u ms, swap %u ms, max-swaps %u, "
-                       "cmq-levels %u, lifetime %u ms\n",
+                       "cmq-levels %u, lifetime %u ms, clock %s\n",
                        i->scan_interval_ms, i->swap_interval_ms,
-                       i->max_swaps, i->cmq_levels, i->lifetime_ms);
+                       i->max_swaps, i->cmq_levels, i->lifetime_ms,
+                       RaminateClock_str(i->clock));
         monitor_printf(mon, "  epochs %" PRIu64 ", written last epoch %"
                        PRIu64 " (%" PRIu64 " in DRAM), in all %" PRIu64
                        " (%" PRIu64 " in DRAM)\n", i->epochs, i->dirty_pages,

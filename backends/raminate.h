@@ -36,6 +36,7 @@ typedef struct RaminateParams {
     bool enabled;
     RaminateTracker tracker;
     RaminatePolicy placement;
+    RaminateClock clock;        /* times scan and swap intervals */
     uint32_t scan_interval_ms;
     uint32_t swap_interval_ms;
     uint32_t max_swaps;
