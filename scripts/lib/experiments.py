@@ -39,7 +39,23 @@ def parser(description):
     p.add_argument("--mem", default="1G", help="guest RAM (default 1G)")
     p.add_argument("--fresh", action="store_true",
                    help="run again even when a cached run exists")
+    p.add_argument("--clock", choices=["realtime", "virtual"],
+                   help="the engine's clock (raminate-run --clock; default: the "
+                   "container's, realtime)")
+    p.add_argument("--icount", action="store_true",
+                   help="guest time counts instructions (raminate-run --icount)")
     return p
+
+
+def time_base(args):
+    """The raminate-run options of --clock and --icount, as a spec's extra
+    (so that they name the cached runs only when given)."""
+    extra = {}
+    if args.clock:
+        extra["clock"] = args.clock
+    if args.icount:
+        extra["icount"] = True
+    return extra
 
 
 def matrix_parser(description):
@@ -58,7 +74,7 @@ def matrix(args):
     args.workloads = args.workloads.split(",")
     args.ratios = [float(x) for x in args.ratios.split(",")]
     specs = [{"workload": w, "ratio": ratio, "placement": p, "mem": args.mem,
-              "scale": args.scale}
+              "scale": args.scale, "extra": time_base(args)}
              for w in args.workloads for ratio in args.ratios for p in ("off", "cmq")]
     runs = run_all(args, specs)
     return {(s["workload"], s["ratio"], s["placement"]): r for r, s in zip(runs, specs)}
@@ -110,7 +126,7 @@ def run_all(args, specs):
                    "--mem", spec["mem"], "--dram-ratio", str(spec["ratio"]),
                    "--placement", spec["placement"], "--scale", str(spec["scale"])]
             for k, v in spec.get("extra", {}).items():
-                cmd += ["--" + k, str(v)]
+                cmd += ["--" + k] if v is True else ["--" + k, str(v)]
             # Its progress and errors go to stderr as they come.
             p = subprocess.run(cmd, stdout=subprocess.DEVNULL)
             with lock:
@@ -157,10 +173,13 @@ def machine():
 
 
 def settings(r):
-    return ("guest %d MiB (1 vCPU, TCG, %s memory layout), scan %d ms, swap %d ms, at most "
-            "%d swaps per batch, CMQ life time %d ms, LLC model %d MiB, workload scale %g" % (
+    clock = "%s clock%s" % (r.get("clock", "realtime"),
+                            ", -icount shift=0" if r.get("icount") else "")
+    return ("guest %d MiB (1 vCPU, TCG, %s memory layout), scan %d ms, swap %d ms (%s), "
+            "at most %d swaps per batch, CMQ life time %d ms, LLC model %d MiB, workload "
+            "scale %g" % (
                 r["mem_bytes"] // MIB, r.get("layout", "fresh"), r["scan_ms"], r["swap_ms"],
-                r["max_swaps"], r["lifetime_ms"], r["llc_bytes"] // MIB, r["scale"]))
+                clock, r["max_swaps"], r["lifetime_ms"], r["llc_bytes"] // MIB, r["scale"]))
 
 
 def write_csv(path, fields, rows):
